@@ -1,0 +1,77 @@
+"""Choose a process's concurrency backend before anything else is imported.
+
+Native threads are the default. eventlet is chosen per process with the
+NOVA_CONCURRENCY_BACKEND environment variable or ``[DEFAULT]
+concurrency_backend`` in one of the ``--config-file``/``--config-dir`` files on
+the command line (read here with configparser, because oslo.config itself
+must not be imported before eventlet has patched the standard library).
+"""
+
+import configparser
+import glob
+import os
+import sys
+
+ENV_VAR = "NOVA_CONCURRENCY_BACKEND"
+BACKENDS = ("threading", "eventlet")
+
+_selected = None
+
+
+def _config_files(argv):
+    files = []
+    args = list(argv)
+    for i, arg in enumerate(args):
+        for flag, is_dir in (("--config-file", False), ("--config-dir", True)):
+            value = None
+            if arg == flag and i + 1 < len(args):
+                value = args[i + 1]
+            elif arg.startswith(flag + "="):
+                value = arg.split("=", 1)[1]
+            if value is None:
+                continue
+            if is_dir:
+                files.extend(sorted(glob.glob(os.path.join(value, "*.conf"))))
+            else:
+                files.append(value)
+    return files
+
+
+def requested_backend(argv=None, environ=None):
+    """The backend asked for by the environment or the config files."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(ENV_VAR)
+    if not value:
+        parser = configparser.RawConfigParser(strict=False, interpolation=None)
+        for path in _config_files(sys.argv[1:] if argv is None else argv):
+            try:
+                parser.read(path)
+            except configparser.Error:
+                continue  # oslo.config reports the malformed file later
+        value = parser.defaults().get("concurrency_backend")
+    value = (value or "threading").strip().lower()
+    return value if value in BACKENDS else "threading"
+
+
+def select(argv=None):
+    """Pick the backend once; later calls return the first choice."""
+    global _selected
+    if _selected is not None:
+        return _selected
+    backend = requested_backend(argv)
+    if backend == "eventlet":
+        import eventlet
+        eventlet.monkey_patch()
+    from oslo_service import backend as service_backend
+    kind = (service_backend.BackendType.EVENTLET if backend == "eventlet"
+            else service_backend.BackendType.THREADING)
+    try:
+        service_backend.init_backend(kind)
+    except Exception:  # already chosen by an earlier import in this process
+        pass
+    _selected = backend
+    return backend
+
+
+def selected():
+    return _selected

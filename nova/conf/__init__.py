@@ -1,0 +1,34 @@
+"""nova's configuration: one module per option group, all registered on CONF."""
+
+from oslo_config import cfg
+
+from nova.conf import api
+from nova.conf import compute
+from nova.conf import conductor
+from nova.conf import database
+from nova.conf import default
+from nova.conf import filter_scheduler
+from nova.conf import glance
+from nova.conf import libvirt
+from nova.conf import neutron
+from nova.conf import placement
+from nova.conf import quota
+from nova.conf import scheduler
+from nova.conf import spice
+from nova.conf import vmware
+from nova.conf import vnc
+from nova.conf import wsgi
+
+CONF = cfg.CONF
+
+# Groups in the order the sample configuration lists them.
+MODULES = (default, api, database, compute, conductor, filter_scheduler, glance, libvirt,
+           neutron, placement, quota, scheduler, spice, vmware, vnc, wsgi)
+
+
+def register_all(conf):
+    for module in MODULES:
+        module.register_opts(conf)
+
+
+register_all(CONF)

@@ -1,0 +1,48 @@
+"""[api]: Behaviour of the compute and metadata APIs."""
+
+from oslo_config import cfg
+
+api_group = cfg.OptGroup('api', title='API',
+                        help='Behaviour of the compute and metadata APIs.')
+
+opts = [
+    cfg.StrOpt("auth_strategy", default="keystone", choices=('keystone', 'noauth2'),
+        help='Authentication of API requests: keystone or noauth2 (development only).'),
+    cfg.StrOpt("noauth2_default_user", default="admin",
+        help='User a request without a token acts as under noauth2.'),
+    cfg.StrOpt("noauth2_default_project", default="admin",
+        help='Project a request without a token acts as under noauth2.'),
+    cfg.BoolOpt("use_forwarded_for", default=False,
+        help='Take the client address from X-Forwarded-For.'),
+    cfg.IntOpt("max_limit", default=1000, min=0,
+        help='Most items one list request returns.'),
+    cfg.StrOpt("compute_link_prefix",
+        help='Replaces the scheme, host and port of compute links.'),
+    cfg.StrOpt("glance_link_prefix",
+        help='Replaces the scheme, host and port of image links.'),
+    cfg.BoolOpt("instance_list_per_project_cells", default=False,
+        help="Query only the cells holding the project's instances."),
+    cfg.StrOpt("instance_list_cells_batch_strategy", default="distributed", choices=('distributed', 'fixed'),
+        help='How instance lists are batched across cells.'),
+    cfg.IntOpt("list_records_by_skipping_down_cells", default=1,
+        help='Leave out down cells from list results instead of failing.'),
+    cfg.StrOpt("vendordata_providers", default="StaticJSON",
+        help='Vendordata providers of the metadata service.'),
+    cfg.IntOpt("metadata_cache_expiration", default=15, min=0,
+        help="Seconds the metadata service caches an instance's data; 0 disables."),
+    cfg.BoolOpt("local_metadata_per_cell", default=False,
+        help='Whether each cell runs its own metadata API.'),
+    cfg.StrOpt("dhcp_domain", default="novalocal",
+        help='Domain appended to instance hostnames in metadata.'),
+    cfg.StrOpt("config_drive_skip_versions", default="1.0 2007-01-19 2007-03-01 2007-08-29 2007-10-10 2007-12-15 2008-02-01 2008-09-01",
+        help='EC2 metadata versions left out of config drives.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(api_group)
+    conf.register_opts(opts, group=api_group)
+
+
+def list_opts():
+    return {api_group: opts}

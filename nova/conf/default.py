@@ -1,0 +1,82 @@
+"""Options of the [DEFAULT] group that belong to no single service."""
+
+import os
+import socket
+
+from oslo_config import cfg
+
+
+def _default_ip():
+    """Best guess at this host's address; loopback when there is no route."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("192.0.2.1", 9))  # TEST-NET-1: no packet is sent
+            return sock.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+
+
+opts = [
+    cfg.StrOpt("host", default=socket.gethostname(), sample_default="<current_hostname>",
+               help="Name of this node. Used as the RPC server name of the services "
+                    "that run here and as the host column of their service records. "
+                    "Must be unique among the compute hosts of a deployment."),
+    cfg.StrOpt("my_ip", default=_default_ip(), sample_default="<host_ipv4>",
+               help="IP address of this host, used to reach its services."),
+    cfg.StrOpt("state_path", default=os.path.join(os.path.expanduser("~"), ".nova"),
+               sample_default="$HOME/.nova",
+               help="Top-level directory for the state this deployment keeps on disk."),
+    cfg.StrOpt("instances_path", default="$state_path/instances",
+               help="Where instances' files live on a compute host."),
+    cfg.StrOpt("compute_driver", default="fake.FakeDriver",
+               help="The virt driver nova-compute loads, relative to nova.virt: "
+                    "'libvirt.LibvirtDriver', 'vmwareapi.VMwareVCDriver' or "
+                    "'fake.FakeDriver'."),
+    cfg.StrOpt("concurrency_backend", default="threading",
+               choices=[("threading", "Native threads (the default)."),
+                        ("eventlet", "Green threads; the process is monkey patched "
+                                     "before anything else is imported.")],
+               help="How a daemon runs its concurrent work. Read before anything else "
+                    "is imported; the environment variable NOVA_CONCURRENCY_BACKEND "
+                    "overrides it."),
+    cfg.IntOpt("report_interval", default=10, min=1,
+               help="Seconds between two heartbeats of a service in the services table."),
+    cfg.IntOpt("service_down_time", default=60, min=1,
+               help="A service whose last heartbeat is older than this many seconds "
+                    "is reported as down. Must exceed report_interval."),
+    cfg.BoolOpt("periodic_enable", default=True,
+                help="Run the periodic tasks of a service's manager."),
+    cfg.IntOpt("periodic_fuzzy_delay", default=60, min=0,
+               help="Upper bound, in seconds, of a random delay before a service's "
+                    "first periodic task run, to spread load across hosts."),
+    cfg.IntOpt("graceful_shutdown_timeout", default=5, min=0,
+               help="Seconds a stopping service waits for its work to finish."),
+    cfg.ListOpt("enabled_apis", default=["osapi_compute", "metadata"],
+                help="The APIs nova-all serves."),
+    cfg.StrOpt("osapi_compute_listen", default="0.0.0.0",
+               help="Address the compute API listens on."),
+    cfg.PortOpt("osapi_compute_listen_port", default=8774,
+                help="Port the compute API listens on."),
+    cfg.IntOpt("osapi_compute_workers", min=1,
+               help="Number of compute API worker processes; defaults to the CPU count."),
+    cfg.StrOpt("metadata_listen", default="0.0.0.0",
+               help="Address the metadata API listens on."),
+    cfg.PortOpt("metadata_listen_port", default=8775,
+                help="Port the metadata API listens on."),
+    cfg.IntOpt("metadata_workers", min=1,
+               help="Number of metadata API worker processes; defaults to the CPU count."),
+    cfg.StrOpt("rootwrap_config", default="/etc/nova/rootwrap.conf",
+               help="Path to the rootwrap configuration file, for the commands that "
+                    "are not run through privsep."),
+    cfg.StrOpt("tempdir", help="Directory for temporary files; the system default if unset."),
+    cfg.StrOpt("instance_name_template", default="instance-%08x",
+               help="Template for the hypervisor names of instances, fed the instance id."),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts)
+
+
+def list_opts():
+    return {"DEFAULT": opts}

@@ -1,0 +1,24 @@
+"""[placement]: How nova reaches the Placement service."""
+
+from oslo_config import cfg
+
+from nova.conf import _ksa
+
+placement_group = cfg.OptGroup("placement", title="Placement", help="How nova reaches the Placement service.")
+
+opts = [
+    cfg.BoolOpt("embedded", default=False,
+             help='Serve the openstack-placement WSGI application inside this process (the all-in-one) instead of reaching a separate Placement service over HTTP.'),
+    cfg.StrOpt("embedded_connection",
+             help='SQLAlchemy URL of the embedded Placement database; defaults to a SQLite file under state_path.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(placement_group)
+    conf.register_opts(opts, group=placement_group)
+    _ksa.register_ksa_opts(conf, placement_group, "placement")
+
+
+def list_opts():
+    return {placement_group: opts + _ksa.list_ksa_opts("placement")}

@@ -1,0 +1,299 @@
+"""The exceptions nova raises. Each carries an HTTP code and a message template.
+
+A subclass sets ``msg_fmt`` (a %-template filled from the keyword arguments
+given when raising) and ``code`` (the HTTP status the API maps it to).
+"""
+
+import logging
+
+LOG = logging.getLogger(__name__)
+
+
+class NovaException(Exception):
+    msg_fmt = "An unknown exception occurred."
+    code = 500
+    headers: dict = {}
+    safe = False
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        self.kwargs.setdefault("code", self.code)
+        if not message:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError, ValueError):
+                LOG.error("Exception %s raised without the arguments its message "
+                          "needs: %s", type(self).__name__, kwargs)
+                message = self.msg_fmt
+        self.message = message
+        super().__init__(message)
+
+    def format_message(self):
+        return self.args[0] if self.args else self.message
+
+
+class Invalid(NovaException):
+    msg_fmt = "Bad request: %(reason)s"
+    code = 400
+
+
+class InvalidInput(Invalid):
+    msg_fmt = "Invalid input received: %(reason)s"
+
+
+class Forbidden(NovaException):
+    msg_fmt = "Forbidden"
+    code = 403
+
+
+class PolicyNotAuthorized(Forbidden):
+    msg_fmt = "Policy doesn't allow %(action)s to be performed."
+
+
+class NotFound(NovaException):
+    msg_fmt = "Resource could not be found."
+    code = 404
+
+
+class Conflict(NovaException):
+    msg_fmt = "Conflict: %(reason)s"
+    code = 409
+
+
+class ObjectActionError(NovaException):
+    msg_fmt = "Object action %(action)s failed because: %(reason)s"
+
+
+class OrphanedObjectError(NovaException):
+    msg_fmt = "Cannot call %(method)s on orphaned %(objtype)s object"
+
+
+class IncompatibleObjectVersion(NovaException):
+    msg_fmt = "Version %(objver)s of %(objname)s is not supported"
+
+
+class ConfigNotFound(NovaException):
+    msg_fmt = "Could not find config at %(path)s"
+
+
+class ServiceNotFound(NotFound):
+    msg_fmt = "Service %(service_id)s could not be found."
+
+
+class HostBinaryNotFound(NotFound):
+    msg_fmt = "Could not find binary %(binary)s on host %(host)s."
+
+
+class ServiceBinaryExists(NovaException):
+    msg_fmt = "Service with host %(host)s binary %(binary)s exists."
+    code = 409
+
+
+class ServiceTopicExists(NovaException):
+    msg_fmt = "Service with host %(host)s topic %(topic)s exists."
+    code = 409
+
+
+class ServiceTooOld(Invalid):
+    msg_fmt = ("This service is older (v%(thisver)i) than the minimum "
+               "(v%(minver)i) version of the rest of the deployment.")
+
+
+class ComputeHostNotFound(NotFound):
+    msg_fmt = "Compute host %(host)s could not be found."
+
+
+class ComputeHostNotCreated(NotFound):
+    msg_fmt = "Compute host %(name)s needs to be created first before updating."
+
+
+class HostMappingNotFound(NotFound):
+    msg_fmt = "Host '%(name)s' is not mapped to any cell"
+
+
+class HostMappingExists(Invalid):
+    msg_fmt = "Host '%(name)s' mapping already exists"
+
+
+class InstanceMappingNotFound(NotFound):
+    msg_fmt = "Instance %(uuid)s has no mapping to a cell."
+
+
+class CellMappingNotFound(NotFound):
+    msg_fmt = "Cell %(uuid)s has no mapping."
+
+
+class CellTimeout(NotFound):
+    msg_fmt = "Timeout waiting for response from cell"
+
+
+class InstanceNotFound(NotFound):
+    msg_fmt = "Instance %(instance_id)s could not be found."
+
+
+class InstanceExists(NovaException):
+    msg_fmt = "Instance %(name)s already exists."
+    code = 409
+
+
+class InstanceInfoCacheNotFound(NotFound):
+    msg_fmt = "Info cache for instance %(instance_uuid)s could not be found."
+
+
+class InstanceFaultNotFound(NotFound):
+    msg_fmt = "No fault recorded for instance %(instance_uuid)s."
+
+
+class UnexpectedTaskStateError(Conflict):
+    msg_fmt = ("Conflict updating instance %(instance_uuid)s. "
+               "Expected: %(expected)s. Actual: %(actual)s")
+
+
+class UnexpectedDeletingTaskStateError(UnexpectedTaskStateError):
+    pass
+
+
+class InstanceActionNotFound(NotFound):
+    msg_fmt = "Action for request_id %(request_id)s on instance %(instance_uuid)s not found"
+
+
+class InstanceActionEventNotFound(NotFound):
+    msg_fmt = "Event %(event)s not found for action id %(action_id)s"
+
+
+class FlavorNotFound(NotFound):
+    msg_fmt = "Flavor %(flavor_id)s could not be found."
+
+
+class FlavorNotFoundByName(FlavorNotFound):
+    msg_fmt = "Flavor with name %(flavor_name)s could not be found."
+
+
+class FlavorExists(Conflict):
+    msg_fmt = "Flavor with name %(name)s already exists."
+
+
+class FlavorIdExists(Conflict):
+    msg_fmt = "Flavor with ID %(flavor_id)s already exists."
+
+
+class FlavorExtraSpecsNotFound(NotFound):
+    msg_fmt = "Flavor %(flavor_id)s has no extra specs with key %(extra_specs_key)s."
+
+
+class FlavorAccessNotFound(NotFound):
+    msg_fmt = "Flavor access not found for %(flavor_id)s / %(project_id)s combination."
+
+
+class FlavorAccessExists(Conflict):
+    msg_fmt = "Flavor access already exists for flavor %(flavor_id)s and project %(project_id)s combination."
+
+
+class KeypairNotFound(NotFound):
+    msg_fmt = "Keypair %(name)s not found for user %(user_id)s"
+
+
+class KeyPairExists(Conflict):
+    msg_fmt = "Key pair '%(key_name)s' already exists."
+
+
+class AggregateNotFound(NotFound):
+    msg_fmt = "Aggregate %(aggregate_id)s could not be found."
+
+
+class AggregateNameExists(Conflict):
+    msg_fmt = "Aggregate %(aggregate_name)s already exists."
+
+
+class AggregateHostNotFound(NotFound):
+    msg_fmt = "Aggregate %(aggregate_id)s has no host %(host)s."
+
+
+class AggregateMetadataNotFound(NotFound):
+    msg_fmt = "Aggregate %(aggregate_id)s has no metadata with key %(metadata_key)s."
+
+
+class AggregateHostExists(Conflict):
+    msg_fmt = "Aggregate %(aggregate_id)s already has host %(host)s."
+
+
+class InstanceGroupNotFound(NotFound):
+    msg_fmt = "Instance group %(group_uuid)s could not be found."
+
+
+class InstanceGroupIdExists(Conflict):
+    msg_fmt = "Instance group %(group_uuid)s already exists."
+
+
+class InstanceGroupMemberNotFound(NotFound):
+    msg_fmt = "Instance group %(group_uuid)s has no member with id %(instance_id)s."
+
+
+class MigrationNotFound(NotFound):
+    msg_fmt = "Migration %(migration_id)s could not be found."
+
+
+class MigrationNotFoundByStatus(MigrationNotFound):
+    msg_fmt = "Migration not found for instance %(instance_id)s with status %(status)s."
+
+
+class RequestSpecNotFound(NotFound):
+    msg_fmt = "RequestSpec not found for instance %(instance_uuid)s"
+
+
+class BuildRequestNotFound(NotFound):
+    msg_fmt = "BuildRequest not found for instance %(uuid)s"
+
+
+class BDMNotFound(NotFound):
+    msg_fmt = "No Block Device Mapping with id %(id)s."
+
+
+class QuotaNotFound(NotFound):
+    msg_fmt = "Quota could not be found"
+
+
+class ProjectQuotaNotFound(QuotaNotFound):
+    msg_fmt = "Quota for project %(project_id)s could not be found."
+
+
+class QuotaClassNotFound(QuotaNotFound):
+    msg_fmt = "Quota class %(class_name)s could not be found."
+
+
+class QuotaExists(Conflict):
+    msg_fmt = "Quota exists for project %(project_id)s, resource %(resource)s"
+
+
+class QuotaResourceUnknown(QuotaNotFound):
+    msg_fmt = "Unknown quota resources %(unknown)s."
+
+
+class OverQuota(NovaException):
+    msg_fmt = "Quota exceeded for resources: %(overs)s"
+    code = 403
+
+
+class TooManyInstances(OverQuota):
+    msg_fmt = ("Quota exceeded for %(overs)s: Requested %(req)s, but already used "
+               "%(used)s of %(allowed)s %(overs)s")
+
+
+class ConsoleAuthTokenNotFound(NotFound):
+    msg_fmt = "Console token could not be found."
+
+
+class TagNotFound(NotFound):
+    msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
+
+
+class DBNotAllowed(NovaException):
+    msg_fmt = "%(binary)s attempted direct database access which is not allowed by policy"
+
+
+class DatabaseNotConfigured(NovaException):
+    msg_fmt = "The %(database)s database is not configured: set [%(group)s] connection."
+
+
+class MessagingTimeout(NovaException):
+    msg_fmt = "Timed out waiting for a reply from %(topic)s."

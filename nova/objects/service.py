@@ -1,0 +1,165 @@
+"""Service: one running nova daemon on one host, as recorded in its cell."""
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from nova.db.main import services as db
+from nova import exception
+from nova.objects import base
+from nova.objects import fields
+
+LOG = logging.getLogger(__name__)
+
+# Bumped whenever a service learns something its peers must know it can do
+# (an RPC method, an object version). Recorded in services.version so that
+# mixed-version deployments can tell what the oldest member understands.
+SERVICE_VERSION = 1
+
+# What each SERVICE_VERSION brought, for operators reading upgrade notes.
+SERVICE_VERSION_HISTORY = (
+    {"compute_rpc": "1.0", "note": "first release"},
+)
+
+
+@base.NovaObjectRegistry.register
+class Service(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCompat):
+    # Version 1.0: initial version
+    VERSION = "1.0"
+
+    fields = {
+        "id": fields.IntegerField(read_only=True),
+        "uuid": fields.UUIDField(),
+        "host": fields.StringField(nullable=True),
+        "binary": fields.StringField(nullable=True),
+        "topic": fields.StringField(nullable=True),
+        "report_count": fields.IntegerField(),
+        "disabled": fields.BooleanField(),
+        "disabled_reason": fields.StringField(nullable=True),
+        "availability_zone": fields.StringField(nullable=True),
+        "last_seen_up": fields.DateTimeField(nullable=True),
+        "forced_down": fields.BooleanField(),
+        "version": fields.IntegerField(),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = SERVICE_VERSION
+
+    @staticmethod
+    def _from_db_object(context, service, db_service):
+        for key in service.fields:
+            if key == "availability_zone":
+                continue
+            if key == "version":
+                setattr(service, "version", db_service["version"] or 0)
+                continue
+            setattr(service, key, db_service[key])
+        service._context = context
+        service.obj_reset_changes()
+        return service
+
+    def obj_load_attr(self, attrname):
+        if attrname == "availability_zone":
+            # Filled by the API from aggregates; unknown here.
+            self.availability_zone = None
+            return
+        if attrname == "uuid" and self.obj_attr_is_set("id"):
+            raise exception.ObjectActionError(action="obj_load_attr",
+                                              reason="uuid is not set")
+        raise exception.ObjectActionError(action="obj_load_attr",
+                                          reason="attribute %s not lazy-loadable" % attrname)
+
+    @base.remotable_classmethod
+    def get_by_id(cls, context, service_id):
+        return cls._from_db_object(context, cls(), db.service_get(context, service_id))
+
+    @base.remotable_classmethod
+    def get_by_uuid(cls, context, service_uuid):
+        return cls._from_db_object(context, cls(),
+                                   db.service_get_by_uuid(context, service_uuid))
+
+    @base.remotable_classmethod
+    def get_by_host_and_topic(cls, context, host, topic):
+        row = db.service_get_by_host_and_topic(context, host, topic)
+        return cls._from_db_object(context, cls(), row) if row else None
+
+    @base.remotable_classmethod
+    def get_by_host_and_binary(cls, context, host, binary):
+        try:
+            row = db.service_get_by_host_and_binary(context, host, binary)
+        except exception.HostBinaryNotFound:
+            return None
+        return cls._from_db_object(context, cls(), row)
+
+    @classmethod
+    def get_by_compute_host(cls, context, host):
+        service = cls.get_by_host_and_binary(context, host, "nova-compute")
+        if service is None:
+            raise exception.ComputeHostNotFound(host=host)
+        return service
+
+    @base.remotable_classmethod
+    def get_minimum_version_multi(cls, context, binaries):
+        versions = db.service_get_minimum_version(context, binaries)
+        return min((versions.get(b) or 0 for b in binaries), default=0)
+
+    @classmethod
+    def get_minimum_version(cls, context, binary):
+        return cls.get_minimum_version_multi(context, [binary])
+
+    @base.remotable
+    def create(self):
+        if self.obj_attr_is_set("id"):
+            raise exception.ObjectActionError(action="create", reason="already created")
+        updates = self.obj_get_changes()
+        updates.pop("availability_zone", None)
+        if "uuid" not in updates:
+            updates["uuid"] = self.uuid = uuidutils.generate_uuid()
+        self._from_db_object(self._context, self, db.service_create(self._context, updates))
+
+    @base.remotable
+    def save(self):
+        updates = self.obj_get_changes()
+        updates.pop("id", None)
+        updates.pop("availability_zone", None)
+        if not updates:
+            return
+        row = db.service_update(self._context, self.id, updates)
+        self._from_db_object(self._context, self, row)
+
+    @base.remotable
+    def destroy(self):
+        db.service_destroy(self._context, self.id)
+
+
+@base.NovaObjectRegistry.register
+class ServiceList(base.ObjectListBase, base.NovaObject):
+    # Version 1.0: initial version
+    VERSION = "1.0"
+
+    fields = {"objects": fields.ListOfObjectsField("Service")}
+
+    @classmethod
+    def _make(cls, context, rows):
+        return base.obj_make_list(context, cls(context), Service, rows)
+
+    @base.remotable_classmethod
+    def get_all(cls, context, disabled=None, set_zones=False):
+        return cls._make(context, db.service_get_all(context, disabled=disabled))
+
+    @base.remotable_classmethod
+    def get_by_binary(cls, context, binary, include_disabled=False):
+        return cls._make(context, db.service_get_all_by_binary(
+            context, binary, include_disabled=include_disabled))
+
+    @base.remotable_classmethod
+    def get_by_host(cls, context, host):
+        return cls._make(context, db.service_get_all_by_host(context, host))
+
+    @classmethod
+    def get_all_computes_by_hv_type(cls, context, hv_type):
+        from nova.objects import compute_node
+        nodes = compute_node.ComputeNodeList.get_all(context)
+        hosts = {n.host for n in nodes if n.hypervisor_type == hv_type}
+        return cls(context, objects=[s for s in cls.get_by_binary(context, "nova-compute")
+                                     if s.host in hosts])
