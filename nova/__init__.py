@@ -1,6 +1,13 @@
 """nova: an OpenStack Compute control plane."""
 
-from nova import concurrency as _concurrency
+import warnings
+
+# eventlet warns on import that it is deprecated; the oslo libraries import it
+# even in the threading backend, and the warning would clutter every daemon's
+# stderr (which carries the one-line configuration errors).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from nova import concurrency as _concurrency  # noqa: E402
 
 # Before any oslo library (or the standard library through them) is used.
 _concurrency.select()

@@ -10,7 +10,6 @@ from oslo_context import context as oslo_context
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import timeutils
 
-from nova import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class RequestContext(oslo_context.RequestContext):
             "project_id": self.project_id,
             "read_deleted": self.read_deleted,
             "remote_address": self.remote_address,
-            "timestamp": timeutils.strtime(self.timestamp),
+            "timestamp": self.timestamp.strftime("%Y-%m-%dT%H:%M:%S.%f"),
             "quota_class": self.quota_class,
             "service_catalog": self.service_catalog,
         })

@@ -123,6 +123,14 @@ class CellMappingNotFound(NotFound):
     msg_fmt = "Cell %(uuid)s has no mapping."
 
 
+class CellMappingExists(Conflict):
+    msg_fmt = "Cell %(uuid)s is already mapped."
+
+
+class InstanceMappingExists(Conflict):
+    msg_fmt = "Instance %(uuid)s is already mapped to a cell."
+
+
 class CellTimeout(NotFound):
     msg_fmt = "Timeout waiting for response from cell"
 
@@ -297,3 +305,61 @@ class DatabaseNotConfigured(NovaException):
 
 class MessagingTimeout(NovaException):
     msg_fmt = "Timed out waiting for a reply from %(topic)s."
+
+
+# --- cell-database objects (instances, tags, BDMs, migrations) ---
+
+class MarkerNotFound(NotFound):
+    msg_fmt = "Marker %(marker)s could not be found."
+
+
+class TagLimitExceeded(Invalid):
+    msg_fmt = "The number of tags exceeded the per-server limit %(max)d"
+
+
+class InvalidSortKey(Invalid):
+    msg_fmt = "Sort key supplied is invalid: %(key)s"
+
+
+class VolumeBDMNotFound(NotFound):
+    msg_fmt = "No volume Block Device Mapping with id %(volume_id)s."
+
+
+class VolumeBDMIsMultiattach(Invalid):
+    msg_fmt = ("Block Device Mapping %(volume_id)s is a multi-attach volume "
+               "and is not valid for this operation.")
+
+
+class MigrationNotFoundForInstance(MigrationNotFound):
+    msg_fmt = "Migration %(migration_id)s not found for instance %(instance_id)s"
+
+
+class InstanceInvalidState(Invalid):
+    msg_fmt = ("Instance %(instance_uuid)s in %(attr)s %(state)s. Cannot "
+               "%(method)s while the instance is in this state.")
+
+
+class UnexpectedVMStateError(InstanceInvalidState):
+    msg_fmt = "Unexpected VM state: expecting %(expected)s but the VM state is actually %(actual)s"
+
+
+# --- API-database objects (flavors, quotas, groups) ---
+
+class ProjectUserQuotaNotFound(QuotaNotFound):
+    msg_fmt = "Quota for user %(user_id)s in project %(project_id)s could not be found."
+
+
+class QuotaClassExists(Conflict):
+    msg_fmt = "Quota class %(class_name)s exists for resource %(resource)s"
+
+
+class InvalidQuotaValue(Invalid):
+    msg_fmt = "Change would make usage less than 0 for the following resources: %(unders)s"
+
+
+class InvalidQuotaMethodUsage(Invalid):
+    msg_fmt = "Wrong quota method %(method)s used on resource %(res)s"
+
+
+class InstanceGroupSaveException(NovaException):
+    msg_fmt = "%(field)s should not be part of the updates."

@@ -2,6 +2,10 @@
 
 import pytest
 
+# First: nova picks the concurrency backend (oslo.service's threading one)
+# before any test module imports an oslo library that would pick eventlet.
+import nova  # noqa: F401,E402
+
 from tests import realparts
 
 

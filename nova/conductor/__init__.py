@@ -1,0 +1,6 @@
+"""nova-conductor and the API other services use to reach it."""
+
+
+def API(*args, **kwargs):
+    from nova.conductor import api
+    return api.API(*args, **kwargs)

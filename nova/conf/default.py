@@ -4,6 +4,7 @@ import os
 import socket
 
 from oslo_config import cfg
+from oslo_service import _options as oslo_service_options
 
 
 def _default_ip():
@@ -49,8 +50,6 @@ opts = [
     cfg.IntOpt("periodic_fuzzy_delay", default=60, min=0,
                help="Upper bound, in seconds, of a random delay before a service's "
                     "first periodic task run, to spread load across hosts."),
-    cfg.IntOpt("graceful_shutdown_timeout", default=5, min=0,
-               help="Seconds a stopping service waits for its work to finish."),
     cfg.ListOpt("enabled_apis", default=["osapi_compute", "metadata"],
                 help="The APIs nova-all serves."),
     cfg.StrOpt("osapi_compute_listen", default="0.0.0.0",
@@ -74,9 +73,18 @@ opts = [
 ]
 
 
+# oslo.service's own [DEFAULT] options (graceful_shutdown_timeout, backdoor,
+# run_external_periodic_tasks...): registered here so that nova's value of
+# graceful_shutdown_timeout (seconds a stopping service waits for its work to
+# finish) is the default the launchers see.
+service_opts = oslo_service_options.service_opts + oslo_service_options.eventlet_backdoor_opts
+cfg.set_defaults(oslo_service_options.service_opts, graceful_shutdown_timeout=5)
+
+
 def register_opts(conf):
     conf.register_opts(opts)
+    conf.register_opts(service_opts)
 
 
 def list_opts():
-    return {"DEFAULT": opts}
+    return {"DEFAULT": opts + service_opts}

@@ -16,7 +16,7 @@ opts = [
         help='CPU model mode: host-model, host-passthrough, custom or none.'),
     cfg.IntOpt("wait_soft_reboot_seconds", default=120,
         help='Seconds to wait for a soft reboot before a hard one.'),
-    cfg.StrOpt("inject_password", default=False,
+    cfg.BoolOpt("inject_password", default=False,
         help='Inject the admin password at boot.'),
 ]
 

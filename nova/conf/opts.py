@@ -14,4 +14,8 @@ def list_opts():
             grouped.setdefault(group, []).extend(opts)
     # oslo.log options are part of every daemon's command line and file.
     grouped.setdefault("DEFAULT", []).extend(oslo_log_opts.list_opts()[0][1])
+    # oslo.messaging's: transport_url, control_exchange, [oslo_messaging_*].
+    from nova import rpc
+    for group, opts in rpc.list_opts():
+        grouped.setdefault(group, []).extend(opts)
     return [(group, opts) for group, opts in grouped.items()]

@@ -1,0 +1,3 @@
+"""Service membership: heartbeats and the up/down verdict on services."""
+
+from nova.servicegroup.api import API  # noqa: F401

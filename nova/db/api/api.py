@@ -1,5 +1,7 @@
 """The API database's engine facade."""
 
+import contextlib
+
 from oslo_db.sqlalchemy import enginefacade
 
 import nova.conf
@@ -10,6 +12,9 @@ CONF = nova.conf.CONF
 
 context_manager = enginefacade.transaction_context()
 _configured = False
+# A private transaction context that replaces the configured one while set
+# (see use_connection()); tests and tools point the API database elsewhere.
+_override = None
 
 
 def configure(conf=CONF):
@@ -23,16 +28,40 @@ def configure(conf=CONF):
     _configured = True
 
 
-def get_engine():
+def get_context_manager():
+    """The transaction context API-database queries run in."""
+    if _override is not None:
+        return _override
     configure()
-    return context_manager.writer.get_engine()
+    return context_manager
+
+
+@contextlib.contextmanager
+def use_connection(connection, **kwargs):
+    """Send API-database queries to ``connection`` inside the block.
+
+    Yields the private transaction context; the previous one is restored and
+    the private engine disposed of afterwards.
+    """
+    global _override
+    previous = _override
+    ctxt_mgr = facade.new_transaction_context(connection, **kwargs)
+    _override = ctxt_mgr
+    try:
+        yield ctxt_mgr
+    finally:
+        _override = previous
+        ctxt_mgr.writer.get_engine().dispose()
+
+
+def get_engine():
+    return get_context_manager().writer.get_engine()
 
 
 def reader(fn):
     """Decorate a query function taking ``context`` first: read transaction."""
     def wrapper(context, *args, **kwargs):
-        configure()
-        return context_manager.reader(fn)(context, *args, **kwargs)
+        return get_context_manager().reader(fn)(context, *args, **kwargs)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -41,8 +70,7 @@ def reader(fn):
 def writer(fn):
     """Decorate a query function taking ``context`` first: write transaction."""
     def wrapper(context, *args, **kwargs):
-        configure()
-        return context_manager.writer(fn)(context, *args, **kwargs)
+        return get_context_manager().writer(fn)(context, *args, **kwargs)
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper

@@ -309,7 +309,10 @@ class Migration(MainBase, NovaBase, SoftDelete):
     __table_args__ = (
         sa.Index("migrations_instance_uuid_and_status_idx", "deleted", "instance_uuid", "status"),
         sa.Index("migrations_by_host_nodes_and_status_idx", "deleted", "source_compute",
-                 "dest_compute", "source_node", "dest_node", "status"),
+                 "dest_compute", "source_node", "dest_node", "status",
+                 # MySQL caps an index key at 3072 bytes; index a prefix of the names.
+                 mysql_length={"source_compute": 100, "dest_compute": 100,
+                               "source_node": 100, "dest_node": 100}),
         sa.Index("migrations_uuid", "uuid", unique=True),
         sa.Index("migrations_updated_at_idx", "updated_at"),
         sa.Index("migrations_dest_compute_id_deleted_idx", "dest_compute_id", "deleted"),

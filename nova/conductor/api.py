@@ -1,0 +1,48 @@
+"""What a process calls to reach the conductor: the RPC API plus a liveness wait."""
+
+from oslo_log import log as logging
+import oslo_messaging as messaging
+
+from nova import baserpc
+from nova.conductor import rpcapi
+import nova.conf
+
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+class API:
+    """Conductor access for services (nova-compute) that have no database."""
+
+    def __init__(self):
+        self.conductor_rpcapi = rpcapi.ConductorAPI()
+        self.base_rpcapi = baserpc.BaseAPI(topic=rpcapi.RPC_TOPIC)
+
+    def wait_until_ready(self, context, early_timeout=10, early_attempts=10):
+        """Block until a conductor answers ``ping``.
+
+        The first ``early_attempts`` pings time out after ``early_timeout``
+        seconds each, later ones after rpc_response_timeout; every failure is
+        logged so an operator sees why the service is not starting.
+        """
+        attempt = 0
+        timeout = early_timeout
+        has_timedout = False
+        while True:
+            if attempt == early_attempts:
+                timeout = None
+            attempt += 1
+            try:
+                self.base_rpcapi.ping(context, "1.21 GigaWatts", timeout=timeout)
+                if has_timedout:
+                    LOG.info("nova-conductor connection established successfully")
+                return
+            except messaging.MessagingTimeout:
+                has_timedout = True
+                LOG.warning("Timed out waiting for nova-conductor. Is it running? Or did "
+                            "this service start before nova-conductor? Reattempting "
+                            "establishment of nova-conductor connection...")
+
+    def object_backport_versions(self, context, objinst, object_versions):
+        return self.conductor_rpcapi.object_backport_versions(context, objinst,
+                                                              object_versions)

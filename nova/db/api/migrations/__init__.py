@@ -1,0 +1,1 @@
+"""Alembic environment of the API database (run through nova.db.migration)."""

@@ -1,0 +1,448 @@
+"""Cell-database queries on instances and their one-to-one/one-to-many rows.
+
+Functions return plain dicts: the instance's columns, plus whichever of
+``metadata`` and ``system_metadata`` (dicts), ``info_cache`` (dict or None),
+``extra`` (dict of instance_extra columns), ``tags`` (list of strings) the
+caller asked for in ``columns_to_join``.
+"""
+
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from nova.compute import task_states
+from nova.compute import vm_states
+from nova.db.main import api
+from nova.db.main import instance_metadata
+from nova.db.main import models
+from nova.db.main import query_utils
+from nova import exception
+
+JOINABLE = ("metadata", "system_metadata", "info_cache", "extra", "tags")
+# instance_extra columns kept as JSON text by the Instance object.
+EXTRA_COLUMNS = ("flavor", "keypairs", "numa_topology", "pci_requests", "vcpu_model",
+                 "migration_context", "trusted_certs", "resources", "device_metadata")
+
+# Filters compared with = (or IN for a list/tuple/set value).
+EXACT_FILTERS = ("uuid", "project_id", "user_id", "host", "node", "vm_state", "task_state",
+                 "image_ref", "instance_type_id", "reservation_id", "locked", "hidden",
+                 "cleaned", "key_name", "availability_zone", "power_state", "launch_index",
+                 "compute_id", "locked_by")
+# Filters matched as a regular expression (the API's "name" is display_name).
+REGEX_FILTERS = ("display_name", "hostname", "display_description")
+
+_COLUMNS = tuple(c.name for c in models.Instance.__table__.columns)
+
+
+def _options(query, columns_to_join):
+    joins = set(columns_to_join or ())
+    if "metadata" in joins:
+        query = query.options(orm.selectinload(models.Instance.metadata_items))
+    if "system_metadata" in joins:
+        query = query.options(orm.selectinload(models.Instance.system_metadata))
+    if "info_cache" in joins:
+        query = query.options(orm.selectinload(models.Instance.info_cache))
+    if "extra" in joins:
+        query = query.options(orm.selectinload(models.Instance.extra).undefer("*"))
+    if "tags" in joins:
+        query = query.options(orm.selectinload(models.Instance.tags))
+    return query
+
+
+def _row_dict(row, columns):
+    return {name: getattr(row, name) for name in columns}
+
+
+def to_dict(row, columns_to_join=()):
+    """The instance row as a dict, with the requested related data."""
+    result = _row_dict(row, _COLUMNS)
+    joins = set(columns_to_join or ())
+    if "metadata" in joins:
+        result["metadata"] = {m.key: m.value for m in row.metadata_items}
+    if "system_metadata" in joins:
+        result["system_metadata"] = {m.key: m.value for m in row.system_metadata}
+    if "info_cache" in joins:
+        cache = row.info_cache
+        if cache is not None and cache.deleted and not row.deleted:
+            cache = None
+        result["info_cache"] = None if cache is None else _row_dict(
+            cache, ("instance_uuid", "network_info", "created_at", "updated_at",
+                    "deleted_at", "deleted"))
+    if "extra" in joins:
+        extra = row.extra
+        result["extra"] = {name: getattr(extra, name) for name in EXTRA_COLUMNS} \
+            if extra is not None else dict.fromkeys(EXTRA_COLUMNS)
+    if "tags" in joins:
+        result["tags"] = sorted(t.tag for t in row.tags)
+    return result
+
+
+def _get_row(context, columns_to_join=(), read_deleted=None, **by):
+    query = query_utils.model_query(context, models.Instance, read_deleted=read_deleted,
+                                    project_only=True).filter_by(**by)
+    row = _options(query, columns_to_join).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=by.get("uuid", by.get("id")))
+    return row
+
+
+@api.reader
+def instance_get_by_uuid(context, uuid, columns_to_join=None, read_deleted=None):
+    row = _get_row(context, columns_to_join, read_deleted, uuid=uuid)
+    return to_dict(row, columns_to_join)
+
+
+@api.reader
+def instance_get(context, instance_id, columns_to_join=None):
+    row = _get_row(context, columns_to_join, None, id=instance_id)
+    return to_dict(row, columns_to_join)
+
+
+@api.writer
+def instance_create(context, values):
+    """Insert an instance with its extra row, info cache, metadata and tags."""
+    values = dict(values)
+    values.setdefault("uuid", uuidutils.generate_uuid())
+    metadata = values.pop("metadata", None) or {}
+    system_metadata = values.pop("system_metadata", None) or {}
+    info_cache = values.pop("info_cache", None)
+    extra = values.pop("extra", None) or {}
+    tags = values.pop("tags", None) or []
+    if query_utils.model_query(context, models.Instance, read_deleted="yes").filter_by(
+            uuid=values["uuid"]).first() is not None:
+        raise exception.InstanceExists(name=values["uuid"])
+
+    row = models.Instance()
+    row.update(values)
+    context.session.add(row)
+    context.session.flush()
+    uuid = row.uuid
+
+    extra_row = models.InstanceExtra(instance_uuid=uuid)
+    extra_row.update({k: v for k, v in extra.items() if k in EXTRA_COLUMNS})
+    context.session.add(extra_row)
+    cache_row = models.InstanceInfoCache(instance_uuid=uuid)
+    cache_row.update({"network_info": "[]"})
+    if info_cache:
+        cache_row.update(info_cache)
+    context.session.add(cache_row)
+    for tag in sorted(set(tags)):
+        context.session.add(models.Tag(resource_id=uuid, tag=tag))
+    instance_metadata._update(context, models.InstanceMetadata, uuid, metadata, False)
+    instance_metadata._update(context, models.InstanceSystemMetadata, uuid,
+                              system_metadata, False)
+    context.session.flush()
+    context.session.expire_all()
+    return instance_get_by_uuid(context, uuid, columns_to_join=JOINABLE)
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+
+
+def _in_or_null(column, values):
+    values = _as_list(values)
+    present = [v for v in values if v is not None]
+    clauses = []
+    if present:
+        clauses.append(column.in_(present))
+    if None in values:
+        clauses.append(column.is_(None))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+@api.writer
+def instance_update(context, uuid, values, columns_to_join=None, expected=None):
+    """Update an instance, checking expected vm/task states atomically.
+
+    ``expected`` may carry ``vm_state`` and ``task_state`` (a value or a list;
+    None in the list means "no task"). On a mismatch nothing is written and
+    UnexpectedVMStateError, UnexpectedTaskStateError or (when the instance is
+    being deleted) UnexpectedDeletingTaskStateError is raised.
+    """
+    values = dict(values)
+    expected = expected or {}
+    metadata = values.pop("metadata", None)
+    system_metadata = values.pop("system_metadata", None)
+    extra = values.pop("extra", None)
+    for name in list(values):
+        if name not in _COLUMNS:
+            values.pop(name)
+    values.pop("id", None)
+    values.pop("uuid", None)
+    values["updated_at"] = timeutils.utcnow()
+
+    query = query_utils.model_query(context, models.Instance, project_only=True).filter_by(
+        uuid=uuid)
+    if "vm_state" in expected:
+        query = query.filter(_in_or_null(models.Instance.vm_state, expected["vm_state"]))
+    if "task_state" in expected:
+        query = query.filter(_in_or_null(models.Instance.task_state, expected["task_state"]))
+    if not query.update(values, synchronize_session=False):
+        current = _get_row(context, (), None, uuid=uuid)
+        if "vm_state" in expected and current.vm_state not in _as_list(expected["vm_state"]):
+            raise exception.UnexpectedVMStateError(
+                instance_uuid=uuid, attr="vm_state", state=current.vm_state,
+                method="update", expected=expected["vm_state"], actual=current.vm_state)
+        actual = current.task_state
+        error = exception.UnexpectedDeletingTaskStateError \
+            if actual == task_states.DELETING else exception.UnexpectedTaskStateError
+        raise error(instance_uuid=uuid, expected=expected.get("task_state"), actual=actual)
+
+    if metadata is not None:
+        instance_metadata._update(context, models.InstanceMetadata, uuid, metadata, True)
+    if system_metadata is not None:
+        instance_metadata._update(context, models.InstanceSystemMetadata, uuid,
+                                  system_metadata, True)
+    if extra:
+        _extra_update(context, uuid, extra)
+    context.session.flush()
+    context.session.expire_all()
+    return to_dict(_get_row(context, columns_to_join, None, uuid=uuid), columns_to_join)
+
+
+def _extra_update(context, uuid, values):
+    values = {k: v for k, v in values.items() if k in EXTRA_COLUMNS}
+    count = context.session.query(models.InstanceExtra).filter_by(
+        instance_uuid=uuid, deleted=0).update(values, synchronize_session=False)
+    if not count:
+        row = models.InstanceExtra(instance_uuid=uuid)
+        row.update(values)
+        context.session.add(row)
+
+
+@api.writer
+def instance_extra_update_by_uuid(context, uuid, values):
+    _extra_update(context, uuid, values)
+
+
+@api.reader
+def instance_extra_get_by_instance_uuid(context, uuid, columns=None):
+    row = context.session.query(models.InstanceExtra).options(orm.undefer("*")).filter_by(
+        instance_uuid=uuid).order_by(models.InstanceExtra.deleted).first()
+    if row is None:
+        return None
+    return {name: getattr(row, name) for name in (columns or EXTRA_COLUMNS)}
+
+
+# Child tables soft-deleted with their instance (faults and actions stay for
+# the record; tags and console tokens have no soft-delete column).
+_SOFT_DELETED_CHILDREN = (models.InstanceInfoCache, models.InstanceMetadata,
+                          models.InstanceSystemMetadata, models.InstanceExtra,
+                          models.BlockDeviceMapping, models.Migration)
+
+
+@api.writer
+def instance_destroy(context, uuid, host_must_be_unset=False, hard_delete=False):
+    """Delete an instance and its child rows; returns the instance as it was.
+
+    ``host_must_be_unset`` makes the delete conditional on the instance not
+    having been given a host meanwhile (the scheduler may have raced us).
+    """
+    row = _get_row(context, (), None, uuid=uuid)
+    result = to_dict(row)
+    query = context.session.query(models.Instance).filter_by(uuid=uuid, deleted=0)
+    if host_must_be_unset:
+        query = query.filter(models.Instance.host.is_(None))
+    now = timeutils.utcnow()
+    children = _SOFT_DELETED_CHILDREN
+    if hard_delete:
+        action_ids = context.session.query(models.InstanceAction.id).filter_by(
+            instance_uuid=uuid)
+        context.session.query(models.InstanceActionEvent).filter(
+            models.InstanceActionEvent.action_id.in_(action_ids.scalar_subquery())).delete(
+            synchronize_session=False)
+        for model in children + (models.InstanceFault, models.InstanceAction):
+            context.session.query(model).filter_by(instance_uuid=uuid).delete(
+                synchronize_session=False)
+        count = query.delete(synchronize_session=False)
+    else:
+        count = query.update({"deleted": models.Instance.id, "deleted_at": now,
+                              "updated_at": models.Instance.updated_at},
+                             synchronize_session=False)
+    if not count:
+        raise exception.ObjectActionError(action="destroy", reason="host changed")
+    if not hard_delete:
+        for model in children:
+            context.session.query(model).filter_by(instance_uuid=uuid, deleted=0).update(
+                query_utils.soft_delete_values(model, now), synchronize_session=False)
+    context.session.query(models.Tag).filter_by(resource_id=uuid).delete(
+        synchronize_session=False)
+    context.session.query(models.ConsoleAuthToken).filter_by(instance_uuid=uuid).delete(
+        synchronize_session=False)
+    result.update(deleted=result["id"], deleted_at=now)
+    return result
+
+
+def _tag_exists(tag):
+    return sa.exists().where(sa.and_(models.Tag.resource_id == models.Instance.uuid,
+                                     models.Tag.tag == tag))
+
+
+def _kv_exists(model, key, value):
+    return sa.exists().where(sa.and_(model.instance_uuid == models.Instance.uuid,
+                                     model.deleted == 0, model.key == key,
+                                     model.value == value))
+
+
+def _kv_filter(query, model, wanted):
+    items = []
+    for item in _as_list(wanted):
+        items.extend(item.items())
+    for key, value in items:
+        query = query.filter(_kv_exists(model, key, value))
+    return query
+
+
+def _apply_filters(context, query, filters):
+    filters = dict(filters)
+    deleted = filters.pop("deleted", None)
+    soft_deleted = filters.pop("soft_deleted", None)
+    if deleted is not None:
+        if deleted:
+            if soft_deleted is None or soft_deleted:
+                query = query.filter(sa.or_(
+                    models.Instance.deleted == models.Instance.id,
+                    models.Instance.vm_state == vm_states.SOFT_DELETED))
+            else:
+                query = query.filter(models.Instance.deleted == models.Instance.id)
+        else:
+            query = query.filter(models.Instance.deleted == 0)
+            if not soft_deleted:
+                query = query.filter(sa.or_(
+                    models.Instance.vm_state != vm_states.SOFT_DELETED,
+                    models.Instance.vm_state.is_(None)))
+    else:
+        read_deleted = getattr(context, "read_deleted", "no")
+        if read_deleted == "no":
+            query = query.filter(models.Instance.deleted == 0)
+        elif read_deleted == "only":
+            query = query.filter(models.Instance.deleted != 0)
+
+    changed = sa.func.coalesce(models.Instance.updated_at, models.Instance.created_at)
+    if filters.get("changes-since") is not None:
+        query = query.filter(changed >= query_utils.naive_time(filters.pop("changes-since")))
+    if filters.get("changes-before") is not None:
+        query = query.filter(changed <= query_utils.naive_time(filters.pop("changes-before")))
+
+    for name in EXACT_FILTERS:
+        if name in filters:
+            query = query.filter(_in_or_null(getattr(models.Instance, name),
+                                             filters.pop(name)))
+    if "metadata" in filters:
+        query = _kv_filter(query, models.InstanceMetadata, filters.pop("metadata"))
+    if "system_metadata" in filters:
+        query = _kv_filter(query, models.InstanceSystemMetadata,
+                           filters.pop("system_metadata"))
+
+    if filters.get("tags"):
+        for tag in _as_list(filters.pop("tags")):
+            query = query.filter(_tag_exists(tag))
+    if filters.get("tags-any"):
+        query = query.filter(sa.or_(*[_tag_exists(t) for t in _as_list(filters["tags-any"])]))
+    if filters.get("not-tags"):
+        query = query.filter(sa.not_(sa.and_(
+            *[_tag_exists(t) for t in _as_list(filters["not-tags"])])))
+    if filters.get("not-tags-any"):
+        query = query.filter(sa.not_(sa.or_(
+            *[_tag_exists(t) for t in _as_list(filters["not-tags-any"])])))
+
+    for name in REGEX_FILTERS:
+        value = filters.get(name)
+        if value is not None:
+            query = query.filter(getattr(models.Instance, name).regexp_match(str(value)))
+    return query
+
+
+@api.reader
+def instance_get_all_by_filters_sort(context, filters, limit=None, marker=None,
+                                     columns_to_join=None, sort_keys=None, sort_dirs=None):
+    """Instances matching ``filters``, sorted and paginated after ``marker``.
+
+    Filters (all optional): deleted (True/False; soft_deleted says whether
+    SOFT_DELETED instances go with the deleted ones), changes-since,
+    changes-before, the EXACT_FILTERS columns (a list means any of),
+    metadata/system_metadata (dict or list of dicts, all must match),
+    tags, tags-any, not-tags, not-tags-any, and the REGEX_FILTERS columns.
+    """
+    filters = filters or {}
+    if filters.get("uuid") is not None and not _as_list(filters["uuid"]):
+        return []
+    sort_keys, sort_dirs = query_utils.process_sort_params(sort_keys, sort_dirs)
+    query = query_utils.model_query(context, models.Instance, read_deleted="yes",
+                                    project_only=True)
+    query = _apply_filters(context, query, filters)
+    marker_row = None
+    if marker is not None:
+        marker_row = query_utils.model_query(
+            context, models.Instance, read_deleted="yes", project_only=True).filter_by(
+            uuid=marker).first()
+        if marker_row is None:
+            raise exception.MarkerNotFound(marker=marker)
+    query = query_utils.paginate(query, models.Instance, limit, sort_keys, sort_dirs,
+                                 marker_row)
+    rows = _options(query, columns_to_join).all()
+    return [to_dict(row, columns_to_join) for row in rows]
+
+
+@api.reader
+def instance_get_all_by_host(context, host, columns_to_join=None, node=None):
+    query = query_utils.model_query(context, models.Instance).filter_by(host=host)
+    if node is not None:
+        query = query.filter_by(node=node)
+    rows = _options(query.order_by(models.Instance.id), columns_to_join).all()
+    return [to_dict(row, columns_to_join) for row in rows]
+
+
+@api.reader
+def instance_get_uuids_by_host(context, host, node=None):
+    query = query_utils.model_query(context, models.Instance, read_deleted="no").filter_by(
+        host=host)
+    if node is not None:
+        query = query.filter_by(node=node)
+    return [r[0] for r in query.with_entities(models.Instance.uuid).order_by(
+        models.Instance.id).all()]
+
+
+@api.reader
+def instance_get_active_by_window(context, begin, end=None, project_id=None, host=None,
+                                  columns_to_join=None):
+    """Instances that existed at some time in [begin, end], deleted ones included."""
+    query = query_utils.model_query(context, models.Instance, read_deleted="yes",
+                                    project_only=True)
+    query = query.filter(sa.or_(models.Instance.terminated_at.is_(None),
+                                models.Instance.terminated_at > query_utils.naive_time(begin)))
+    if end is not None:
+        query = query.filter(models.Instance.launched_at < query_utils.naive_time(end))
+    if project_id is not None:
+        query = query.filter_by(project_id=project_id)
+    if host is not None:
+        query = query.filter_by(host=host)
+    rows = _options(query.order_by(models.Instance.id), columns_to_join).all()
+    return [to_dict(row, columns_to_join) for row in rows]
+
+
+@api.reader
+def instance_get_counts(context, project_id, user_id=None):
+    """Instances, cores and RAM counted against quota in this cell.
+
+    Deleted, soft-deleted and hidden instances do not count.
+    """
+    def count(**by):
+        query = context.session.query(
+            sa.func.count(models.Instance.id),
+            sa.func.coalesce(sa.func.sum(models.Instance.vcpus), 0),
+            sa.func.coalesce(sa.func.sum(models.Instance.memory_mb), 0)).filter(
+            models.Instance.deleted == 0,
+            sa.or_(models.Instance.vm_state != vm_states.SOFT_DELETED,
+                   models.Instance.vm_state.is_(None)),
+            sa.or_(models.Instance.hidden == sa.false(), models.Instance.hidden.is_(None)),
+        ).filter_by(**by)
+        instances, cores, ram = query.one()
+        return {"instances": int(instances), "cores": int(cores), "ram": int(ram)}
+
+    result = {"project": count(project_id=project_id)}
+    if user_id is not None:
+        result["user"] = count(project_id=project_id, user_id=user_id)
+    return result

@@ -1,0 +1,1 @@
+"""Alembic environment of a cell database (run through nova.db.migration)."""

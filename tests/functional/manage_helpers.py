@@ -1,0 +1,59 @@
+"""Running the installed nova-manage / nova-status console scripts in tests."""
+
+import os
+import subprocess
+import sys
+
+BIN_DIR = os.path.dirname(sys.executable)
+
+
+def script(name):
+    path = os.path.join(BIN_DIR, name)
+    return [path] if os.path.exists(path) else [sys.executable, "-m", "nova.cmd." +
+                                                name.split("-")[1]]
+
+
+def write_config(path, api_url, main_url, transport_url="fake://"):
+    path.write_text(
+        "[DEFAULT]\ntransport_url = %s\n[api_database]\nconnection = %s\n"
+        "[database]\nconnection = %s\n" % (transport_url, api_url, main_url))
+    return path
+
+
+def run(name, config_file, *args, timeout=60):
+    env = dict(os.environ)
+    env.pop("OS_DEBUG", None)
+    proc = subprocess.run(script(name) + ["--config-file", str(config_file), *args],
+                          capture_output=True, text=True, timeout=timeout, env=env,
+                          stdin=subprocess.DEVNULL)
+    return proc
+
+
+def manage(config_file, *args, **kw):
+    return run("nova-manage", config_file, *args, **kw)
+
+
+def assert_ok(proc):
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    return proc
+
+
+def assert_one_error_line(proc, *needles):
+    """Non-zero exit, exactly one line on stderr naming the problem, no traceback."""
+    assert proc.returncode != 0, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def table_rows(output):
+    """Data rows of a prettytable: lists of stripped cell texts."""
+    rows = []
+    for line in output.splitlines():
+        if line.startswith("|"):
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows[1:]  # without the header

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Run the whole test suite (lint, unit, functional, integration) on Debian 12.
+#
+# As root it first makes sure the real services the integration tests use are
+# installed, running and reachable without passwords on 127.0.0.1:
+# RabbitMQ (5672, guest/guest), MariaDB (3306, root) and PostgreSQL (5432,
+# postgres). Then it creates/refreshes ./.venv, runs ruff and pytest.
+#
+# Extra arguments go to pytest, e.g. tools/run-tests.sh -k conf_sample -x.
+# Environment: NOVA_TEST_TIMEOUT (seconds per test, default 300),
+# CI=true (nothing may be skipped: a missing service fails its tests).
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+START=$(date +%s)
+TEST_TIMEOUT=${NOVA_TEST_TIMEOUT:-300}
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'run-tests: ERROR: %s\n' "$*" >&2; exit 1; }
+
+port_open() {  # host port
+    timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+wait_port() {  # name port seconds
+    local i
+    for ((i = 0; i < $3; i++)); do
+        port_open 127.0.0.1 "$2" && return 0
+        sleep 1
+    done
+    die "$1 did not accept connections on 127.0.0.1:$2 within $3 s"
+}
+
+# --- system packages -------------------------------------------------------
+PACKAGES=(python3 python3-venv ca-certificates rabbitmq-server mariadb-server postgresql)
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+install_packages() {
+    local missing=() p
+    for p in "${PACKAGES[@]}"; do
+        installed "$p" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update || die "apt-get update failed"
+    apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends "${missing[@]}" \
+        || die "apt-get install failed"
+}
+
+# --- services --------------------------------------------------------------
+start_rabbitmq() {
+    if ! port_open 127.0.0.1 5672; then
+        log "starting RabbitMQ"
+        rabbitmq-server -detached || log "rabbitmq-server -detached failed; waiting anyway"
+    fi
+    wait_port RabbitMQ 5672 180
+    timeout 180 rabbitmqctl -q await_startup || die "rabbitmqctl await_startup failed"
+}
+
+start_mariadb() {
+    if ! port_open 127.0.0.1 3306; then
+        log "starting MariaDB"
+        install -d -o mysql -g mysql /run/mysqld
+        start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    fi
+    wait_port MariaDB 3306 120
+    if ! mysql -h 127.0.0.1 -u root -e 'SELECT 1' >/dev/null 2>&1; then
+        log "letting MariaDB root log in from 127.0.0.1 without a password"
+        # As root over the unix socket (Debian's default unix_socket auth).
+        mysql -u root <<'SQL' || die "could not configure MariaDB root"
+ALTER USER root@localhost IDENTIFIED VIA mysql_native_password USING PASSWORD('') OR unix_socket;
+CREATE USER IF NOT EXISTS root@'127.0.0.1' IDENTIFIED BY '';
+GRANT ALL PRIVILEGES ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;
+FLUSH PRIVILEGES;
+SQL
+        mysql -h 127.0.0.1 -u root -e 'SELECT 1' >/dev/null || die "MariaDB root login fails"
+    fi
+}
+
+start_postgresql() {
+    local version hba
+    version=$(ls /etc/postgresql)
+    if ! port_open 127.0.0.1 5432; then
+        log "starting PostgreSQL $version"
+        pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start \
+            || log "pg_ctlcluster start failed; waiting anyway"
+    fi
+    wait_port PostgreSQL 5432 120
+    if ! psql -h 127.0.0.1 -U postgres -w -d postgres -Atc 'SELECT 1' >/dev/null 2>&1; then
+        hba=/etc/postgresql/$version/main/pg_hba.conf
+        log "trusting user postgres from 127.0.0.1 ($hba)"
+        if ! grep -qE '^host[[:space:]]+all[[:space:]]+all[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+            # pg_hba.conf is first-match: the line goes before every other one.
+            sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+        fi
+        pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+        sleep 1
+        psql -h 127.0.0.1 -U postgres -w -d postgres -Atc 'SELECT 1' >/dev/null \
+            || die "PostgreSQL login as postgres from 127.0.0.1 fails"
+    fi
+}
+
+if [ "$(id -u)" -eq 0 ] && [ -r /etc/debian_version ]; then
+    install_packages
+    start_rabbitmq
+    start_mariadb
+    start_postgresql
+else
+    log "not root on Debian: leaving services as they are (tests needing a missing one skip)"
+fi
+
+# --- virtualenv ------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    python3 -m venv .venv || die "python3 -m venv failed"
+fi
+log "installing the project into .venv"
+PIP_LOG=$(mktemp)
+if ! .venv/bin/python -m pip install -e '.[test]' >"$PIP_LOG" 2>&1; then
+    tail -n 40 "$PIP_LOG" >&2
+    die "pip install -e '.[test]' failed"
+fi
+rm -f "$PIP_LOG"
+
+# --- lint and tests --------------------------------------------------------
+log "ruff check nova tests"
+if .venv/bin/ruff check nova tests; then RUFF=ok; else RUFF=failed; fi
+
+log "pytest tests/unit tests/functional tests/integration"
+.venv/bin/pytest -p no:cacheprovider -rfEs --timeout="$TEST_TIMEOUT" \
+    tests/unit tests/functional tests/integration "$@"
+PYTEST_RC=$?
+case $PYTEST_RC in
+    0) PYTEST=ok ;;
+    5) PYTEST="failed (no tests collected)" ;;
+    *) PYTEST="failed (exit $PYTEST_RC)" ;;
+esac
+
+ELAPSED=$(( $(date +%s) - START ))
+if [ "$RUFF" = ok ] && [ "$PYTEST" = ok ]; then
+    echo "run-tests: PASSED (ruff $RUFF, pytest $PYTEST) in ${ELAPSED}s [$REPO]"
+    exit 0
+fi
+echo "run-tests: FAILED (ruff $RUFF, pytest $PYTEST) in ${ELAPSED}s [$REPO]"
+exit 1
