@@ -15,6 +15,7 @@ OBJECT_MODULES = (
     "compute_node",
     "flavor",
     "host_mapping",
+    "image_meta",
     "instance",
     "instance_action",
     "instance_fault",
@@ -32,9 +33,4 @@ OBJECT_MODULES = (
 
 def register_all():
     for name in OBJECT_MODULES:
-        try:
-            importlib.import_module("nova.objects." + name)
-        except ModuleNotFoundError as exc:
-            # Tolerated only for modules not written yet; anything else is a bug.
-            if exc.name != "nova.objects." + name:
-                raise
+        importlib.import_module("nova.objects." + name)
