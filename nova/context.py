@@ -136,8 +136,11 @@ def _cell_connections(cell_mapping):
         if cached is None or cached[0] != (cell_mapping.database_connection,
                                            cell_mapping.transport_url):
             db_conn = main_db.create_context_manager(cell_mapping.database_connection)
-            mq_conn = rpc.create_transport(cell_mapping.transport_url) \
-                if cell_mapping.transport_url and rpc.TRANSPORT is not None else None
+            # cell0 has no queue: its transport_url is "none:///".
+            url = cell_mapping.transport_url
+            mq_conn = rpc.create_transport(url) \
+                if url and not url.startswith("none:") and rpc.TRANSPORT is not None \
+                else None
             cached = ((cell_mapping.database_connection, cell_mapping.transport_url),
                       db_conn, mq_conn)
             _CELL_CACHE[key] = cached

@@ -70,6 +70,14 @@ opts = [
     cfg.StrOpt("tempdir", help="Directory for temporary files; the system default if unset."),
     cfg.StrOpt("instance_name_template", default="instance-%08x",
                help="Template for the hypervisor names of instances, fed the instance id."),
+    cfg.StrOpt("default_availability_zone", default="nova",
+               help="Availability zone of a compute host that belongs to no aggregate "
+                    "with an availability_zone metadata key. Must differ from "
+                    "internal_service_availability_zone."),
+    cfg.StrOpt("internal_service_availability_zone", default="internal",
+               help="Availability zone shown for the services that are not nova-compute "
+                    "(conductor, scheduler...). Only the detailed availability zone "
+                    "listing shows it; instances cannot be placed in it."),
 ]
 
 

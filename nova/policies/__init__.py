@@ -7,10 +7,36 @@ rules are registered by nova.policy, listed by oslopolicy-sample-generator
 
 import itertools
 
+from nova.policies import aggregates
+from nova.policies import availability_zone
 from nova.policies import base
+from nova.policies import extensions
+from nova.policies import flavor_access
+from nova.policies import flavor_extra_specs
+from nova.policies import flavor_manage
+from nova.policies import hypervisors
+from nova.policies import keypairs
+from nova.policies import limits
+from nova.policies import quota_class_sets
+from nova.policies import quota_sets
+from nova.policies import server_groups
+from nova.policies import services
 
 MODULES = (
     base,
+    aggregates,
+    availability_zone,
+    extensions,
+    flavor_access,
+    flavor_extra_specs,
+    flavor_manage,
+    hypervisors,
+    keypairs,
+    limits,
+    quota_class_sets,
+    quota_sets,
+    server_groups,
+    services,
 )
 
 

@@ -1,50 +1,53 @@
 """WSGI application of the compute API, as nova-api and WSGI containers load it.
 
-Until the request framework and its resources exist, the application answers
-the version discovery document at the root and a Nova-style 404 elsewhere.
+The application is the PasteDeploy composite ``osapi_compute`` of the file
+named by ``[wsgi] api_paste_config`` (searched in the configuration
+directories, then the copy in this source tree's etc/nova/).
 """
 
-import json
+import os
 
-import webob
-import webob.dec
+from oslo_config import cfg
+from oslo_log import log as logging
+from paste import deploy
 
-# The compute API's microversion range.
-MIN_VERSION = "2.1"
-MAX_VERSION = "2.1"
+import nova.conf
+from nova import exception
 
-VERSIONS = (
-    {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "",
-     "updated": "2011-01-21T11:33:21Z", "path": "v2/"},
-    {"id": "v2.1", "status": "CURRENT", "version": MAX_VERSION, "min_version": MIN_VERSION,
-     "updated": "2013-07-23T11:33:21Z", "path": "v2.1/"},
-)
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
 
-
-def _json_response(status, body):
-    response = webob.Response(status=status, content_type="application/json",
-                              charset="UTF-8")
-    response.text = json.dumps(body)
-    return response
+APP_NAME = "osapi_compute"
+_SOURCE_COPY = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..",
+                                            "..", "etc", "nova", "api-paste.ini"))
 
 
-def versions_document(host_url):
-    base = host_url.rstrip("/") + "/"
-    return {"versions": [
-        {"id": v["id"], "status": v["status"], "version": v["version"],
-         "min_version": v["min_version"], "updated": v["updated"],
-         "links": [{"rel": "self", "href": base + v["path"]}]}
-        for v in VERSIONS]}
+def find_paste_config():
+    name = CONF.wsgi.api_paste_config
+    if os.path.isabs(name) and os.path.exists(name):
+        return name
+    try:
+        found = CONF.find_file(name)
+    except cfg.NoSuchOptError:
+        found = None
+    except Exception:  # the configuration is not parsed yet
+        found = None
+    if found:
+        return os.path.abspath(found)
+    if os.path.exists(name):
+        return os.path.abspath(name)
+    if os.path.basename(name) == "api-paste.ini" and os.path.exists(_SOURCE_COPY):
+        return _SOURCE_COPY
+    raise exception.ConfigNotFound(path=name)
 
 
-@webob.dec.wsgify
-def application(request):
-    if request.path_info in ("", "/") and request.method in ("GET", "HEAD"):
-        return _json_response(200, versions_document(request.host_url))
-    return _json_response(404, {"itemNotFound": {
-        "code": 404, "message": "The resource could not be found."}})
+def load_app(name=APP_NAME, config_path=None):
+    """The named application of the paste configuration."""
+    path = config_path or find_paste_config()
+    LOG.debug("Loading %s from %s", name, path)
+    return deploy.loadapp("config:%s" % path, name=name)
 
 
 def init_application():
     """The WSGI callable (the entry point WSGI containers use)."""
-    return application
+    return load_app()

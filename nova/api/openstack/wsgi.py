@@ -1,0 +1,202 @@
+"""The request side of the compute API: Request, route-function decorators, dispatch.
+
+A resource module defines plain functions and a ``ROUTES`` table::
+
+    @wsgi.expected_errors((400, 404, 409))
+    @wsgi.response(202)
+    @wsgi.api_version("2.55")
+    @validation.schema(schemas.update)
+    def update(req, flavor_id):
+        body = req.get_json()
+        ...
+        return {"flavor": view}
+
+Decorator order (outermost first): ``expected_errors``, ``response``,
+``api_version``, ``validation.schema`` / ``validation.query_schema``. Each of
+them is an ordinary wrapper (``response`` only tags the function), so another
+order works too; keep ``expected_errors`` outermost so it sees every error.
+
+A function returns a dict (serialised as JSON with the status of
+``@response``, 200 by default), None (an empty body with that status), or a
+``webob.Response`` / ``ResponseObject`` when it needs its own headers.
+"""
+
+import functools
+import json
+
+from oslo_log import log as logging
+import webob
+import webob.exc
+
+from nova.api.openstack import api_version as api_version_mod
+from nova import exception
+
+LOG = logging.getLogger(__name__)
+
+JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
+
+
+class VersionNotFoundForAPIMethod(webob.exc.HTTPNotFound):
+    """The URL exists, but not at the requested microversion."""
+
+
+class Request(webob.Request):
+    """A compute API request: its context, microversion and JSON body."""
+
+    @property
+    def context(self):
+        return self.environ.get("nova.context")
+
+    @property
+    def api_version_request(self):
+        version = self.environ.get("nova.api_version_request")
+        if version is None:
+            version = api_version_mod.min_api_version()
+        return version
+
+    @api_version_request.setter
+    def api_version_request(self, value):
+        self.environ["nova.api_version_request"] = value
+
+    def is_at_least(self, version):
+        """Whether the negotiated microversion is ``version`` or newer."""
+        return self.api_version_request >= api_version_mod.APIVersionRequest(version)
+
+    def get_json(self):
+        """The parsed JSON body (None when the request has none)."""
+        if "nova.json_body" in self.environ:
+            return self.environ["nova.json_body"]
+        body = parse_json_body(self)
+        self.environ["nova.json_body"] = body
+        return body
+
+    def cache_db_items(self, key, items, item_key="id"):
+        cache = self.environ.setdefault("nova.db_cache." + key, {})
+        for item in items:
+            cache[item[item_key]] = item
+
+    def get_db_item(self, key, item_id):
+        return self.environ.get("nova.db_cache." + key, {}).get(item_id)
+
+
+class ResponseObject:
+    """A route function's result with its own status code and headers."""
+
+    def __init__(self, obj, code=None, headers=None):
+        self.obj = obj
+        self.code = code
+        self.headers = dict(headers or {})
+
+
+def parse_json_body(req):
+    """Decode the request body: 415 for a non-JSON type, 400 when malformed."""
+    if not req.body:
+        return None
+    content_type = (req.content_type or "").lower()
+    if content_type and content_type not in JSON_TYPES:
+        raise webob.exc.HTTPUnsupportedMediaType(
+            explanation="Unsupported Content-Type")
+    try:
+        return json.loads(req.body.decode(req.charset or "utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise webob.exc.HTTPBadRequest(explanation="Malformed request body")
+
+
+# -- decorators ---------------------------------------------------------------
+
+def response(code):
+    """The HTTP status of a successful call (default 200)."""
+    def decorator(func):
+        func.wsgi_code = code
+        return func
+    return decorator
+
+
+def api_version(min_ver=api_version_mod.MIN_API_VERSION, max_ver=None):
+    """Serve the function only for microversions in [min_ver, max_ver]; else 404."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(req, *args, **kwargs):
+            if not req.api_version_request.matches(min_ver, max_ver):
+                raise VersionNotFoundForAPIMethod(
+                    explanation="The resource could not be found.")
+            return func(req, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _passes_through(exc, codes):
+    from nova.api import validation
+    if isinstance(exc, (VersionNotFoundForAPIMethod, validation.ValidationError,
+                        exception.PolicyNotAuthorized)):
+        return True
+    if isinstance(exc, webob.exc.HTTPException):
+        return exc.status_int in codes
+    if isinstance(exc, exception.NovaException):
+        return int(exc.code) in codes or exc.__class__.__name__ in (
+            "QuotaError", "OverQuota", "TooManyInstances")
+    return False
+
+
+def expected_errors(codes):
+    """Let the listed HTTP error codes through; anything else is a logged 500."""
+    if isinstance(codes, int):
+        codes = (codes,)
+    codes = tuple(codes)
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(req, *args, **kwargs):
+            try:
+                return func(req, *args, **kwargs)
+            except Exception as exc:
+                if _passes_through(exc, codes):
+                    raise
+                LOG.exception("Unexpected exception in API method %(func)s serving "
+                              "%(method)s %(path)s (request %(rid)s)",
+                              {"func": func.__name__, "method": req.method,
+                               "path": req.path,
+                               "rid": req.environ.get("openstack.request_id", "-")})
+                raise webob.exc.HTTPInternalServerError(
+                    explanation="Unexpected API Error. Please report this at "
+                                "https://bugs.launchpad.net/nova/ and attach the Nova "
+                                "API log if possible.\n%s" % type(exc).__name__)
+        return wrapper
+    return decorator
+
+
+# -- calling a route function ----------------------------------------------------
+
+def json_response(req, obj, code=200, headers=None):
+    resp = webob.Response(status=code)
+    if obj is not None:
+        resp.content_type = "application/json"
+        resp.charset = "UTF-8"
+        resp.text = json.dumps(obj, default=_json_default)
+    else:
+        resp.content_type = None
+        resp.body = b""
+    for name, value in (headers or {}).items():
+        resp.headers[name] = str(value)
+    return resp
+
+
+def _json_default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError("%r is not JSON serializable" % (value,))
+
+
+def invoke(func, req, kwargs):
+    """Call a route function and turn its result into a response."""
+    if req.method in ("POST", "PUT", "PATCH"):
+        req.get_json()  # 415 / 400 before the function runs
+    result = func(req, **kwargs)
+    code = getattr(func, "wsgi_code", 200)
+    if isinstance(result, webob.Response):
+        return result
+    if isinstance(result, ResponseObject):
+        return json_response(req, result.obj, result.code or code, result.headers)
+    return json_response(req, result, code)

@@ -1,0 +1,240 @@
+"""The compute API served for real: private databases, the paste pipeline, cheroot.
+
+``api`` (a pytest fixture) gives each test its own SQLite API and cell
+databases (migrated, cells v2 mapped), the PasteDeploy pipeline of
+etc/nova/api-paste.ini with noauth2, served on a free 127.0.0.1 port in this
+process, and clients for it: raw HTTP (``request``), the ``openstack`` CLI
+(``osc``) and openstacksdk (``sdk``). Under noauth2 the token is
+``user:project``; the user ``admin`` is an administrator.
+
+The server reads ``nova.api.openstack.api_version.MAX_API_VERSION`` on every
+request, so a test of a later microversion raises it with
+``monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.100")``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+from oslo_config import cfg
+import pytest
+
+import nova.conf
+from nova import context as nova_context
+from nova.db.api import api as api_db_api
+from nova.db import cell_setup
+from nova.db import facade
+from nova.db.main import api as main_db_api
+from nova.db import migration
+from nova import objects
+from nova.objects import base as objects_base
+from nova import policy
+from nova import rpc
+from nova import wsgi_server
+
+CONF = nova.conf.CONF
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
+
+OVERRIDES = {
+    ("DEFAULT", "transport_url"): "fake://",
+    ("DEFAULT", "host"): "api-test-host",
+    ("api", "auth_strategy"): "noauth2",
+}
+
+
+class API:
+    """A running compute API and the ways to call it."""
+
+    def __init__(self, tmp_path, server):
+        self.tmp_path = tmp_path
+        self.server = server
+        self.root = "http://127.0.0.1:%d" % server.port
+        self.endpoint = self.root + "/v2.1"
+        self.ctxt = nova_context.get_admin_context()
+        self._clouds = {}
+
+    # -- raw HTTP --------------------------------------------------------------
+    def request(self, method, path, body=None, version=None, user="admin", project="admin",
+                headers=None, raw_body=None):
+        """``(status, headers, json or text)``; ``path`` is relative to /v2.1 unless it
+        starts with ``http`` or ``//`` (then relative to the server root)."""
+        if path.startswith("http"):
+            url = path
+        elif path.startswith("//"):
+            url = self.root + path[1:]
+        else:
+            url = self.endpoint + path
+        all_headers = {"Accept": "application/json"}
+        if user is not None:
+            all_headers["X-Auth-Token"] = "%s:%s" % (user, project)
+        data = raw_body
+        if body is not None:
+            data = json.dumps(body).encode()
+            all_headers["Content-Type"] = "application/json"
+        if version is not None:
+            all_headers["OpenStack-API-Version"] = "compute %s" % version
+        all_headers.update(headers or {})
+        req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, resp_headers, payload = resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, resp_headers, payload = exc.code, exc.headers, exc.read()
+        text = payload.decode("utf-8", "replace")
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = text
+        return status, resp_headers, parsed
+
+    # -- clients -----------------------------------------------------------------
+    def _cloud(self, user, project):
+        key = "%s:%s" % (user, project)
+        if key not in self._clouds:
+            self._clouds[key] = {
+                "auth_type": "admin_token",
+                "auth": {"endpoint": self.endpoint, "token": key},
+                "compute_endpoint_override": self.endpoint,
+                "region_name": "RegionOne",
+                "identity_api_version": "3",
+                # No Keystone under noauth2: an identity endpoint that answers 404
+                # makes the CLI fall back to the project ids it was given.
+                "identity_endpoint_override": self.root + "/identity/v3",
+            }
+        return self._clouds[key]
+
+    def osc(self, *args, user="admin", project="admin", version=None, check=True):
+        """Run ``openstack ARGS -f json``; the parsed JSON (or None for no output)."""
+        name = "c-%s-%s" % (user, project)
+        clouds = {"clouds": {name: self._cloud(user, project)}}
+        path = self.tmp_path / ("clouds-%s.yaml" % name)
+        path.write_text(json.dumps(clouds))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env["OS_CLIENT_CONFIG_FILE"] = str(path)
+        cmd = [OPENSTACK, "--os-cloud", name]
+        if version is not None:
+            cmd += ["--os-compute-api-version", str(version)]
+        cmd += list(args)
+        wants_json = args and args[-1] not in ("-f", "json") and "-f" not in args
+        if wants_json and _formats_output(args):
+            cmd += ["-f", "json"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+        if check and proc.returncode != 0:
+            raise AssertionError("%s failed (%d):\n%s\n%s" % (
+                " ".join(cmd), proc.returncode, proc.stdout, proc.stderr))
+        if not check:
+            return proc
+        return json.loads(proc.stdout) if proc.stdout.strip() else None
+
+    def sdk(self, user="admin", project="admin"):
+        import openstack
+        cloud = self._cloud(user, project)
+        return openstack.connection.Connection(
+            auth_type=cloud["auth_type"], auth=dict(cloud["auth"]),
+            compute_endpoint_override=self.endpoint, region_name="RegionOne")
+
+
+class _IdentityStub:
+    """Stand-in for Keystone's identity endpoint under noauth2 (there is none).
+
+    The CLI reads the identity version document before commands that take a
+    ``--project``; every identity lookup then answers 403, as Keystone does for
+    a user without identity rights, and the CLI uses the project id as given.
+    Everything outside /identity goes to the compute API.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/identity"):
+            return self.app(environ, start_response)
+        host = "http://%s" % environ.get("HTTP_HOST", "127.0.0.1")
+        if path.rstrip("/") == "/identity/v3":
+            body = {"version": {"id": "v3.14", "status": "stable",
+                                "updated": "2020-04-07T00:00:00Z",
+                                "links": [{"rel": "self", "href": host + "/identity/v3/"}],
+                                "media-types": [{"base": "application/json",
+                                                 "type": "application/"
+                                                         "vnd.openstack.identity-v3+json"}]}}
+            status = "200 OK"
+        else:
+            body = {"error": {"code": 403, "title": "Forbidden",
+                              "message": "You are not authorized to perform the "
+                                         "requested action."}}
+            status = "403 Forbidden"
+        data = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"),
+                                ("Content-Length", str(len(data)))])
+        return [data]
+
+
+def _formats_output(args):
+    """Whether the command prints a formattable result (list/show/create/limits)."""
+    verbs = {"list", "show", "create"}
+    return any(a in verbs for a in args) or tuple(args[:2]) == ("limits", "show")
+
+
+def _set(group, name, value):
+    CONF.set_override(name, value, group=None if group == "DEFAULT" else group)
+
+
+def start_api(tmp_path, monkeypatch, overrides=None):
+    """Databases, configuration and the running server; returns (API, cleanup)."""
+    rpc.register_opts(CONF)
+    objects.register_all()
+    api_url = "sqlite:///%s" % (tmp_path / "api.sqlite")
+    cell_url = "sqlite:///%s" % (tmp_path / "cell1.sqlite")
+    values = dict(OVERRIDES)
+    values[("api_database", "connection")] = api_url
+    values[("database", "connection")] = cell_url
+    values.update(overrides or {})
+    for (group, name), value in values.items():
+        _set(group, name, value)
+    monkeypatch.setattr(api_db_api, "context_manager",
+                        facade.new_transaction_context(api_url))
+    monkeypatch.setattr(api_db_api, "_configured", True)
+    monkeypatch.setattr(main_db_api, "main_context_manager",
+                        main_db_api.create_context_manager(cell_url))
+    monkeypatch.setattr(main_db_api, "_configured", True)
+    monkeypatch.setattr(main_db_api, "DISABLE_DB_ACCESS", False)
+    monkeypatch.setattr(objects_base.NovaObject, "indirection_api", None)
+    monkeypatch.setattr(nova_context, "_CELL_CACHE", {})
+    policy.reset()
+    # The policy defaults only: no policy file of the machine is read.
+    policy_conf = cfg.ConfigOpts()
+    policy_conf([], project="nova", default_config_files=[], default_config_dirs=[])
+    policy.init(conf=policy_conf)
+    migration.db_sync("api", url=api_url)
+    migration.db_sync("main", url=cell_url)
+    rpc.init(CONF)
+    cell_setup.simple_cell_setup(nova_context.get_admin_context(), "fake://",
+                                 verify_transport=False)
+    from nova.api.openstack.compute import wsgi_app
+    app = wsgi_app.init_application()
+    server = wsgi_server.Server("osapi_compute", _IdentityStub(app), host="127.0.0.1", port=0, threads=8)
+    server.start()
+
+    def cleanup():
+        server.stop()
+        rpc.cleanup()
+        policy.reset()
+        for (group, name) in values:
+            CONF.clear_override(name, group=None if group == "DEFAULT" else group)
+        api_db_api.get_engine().dispose()
+
+    return API(tmp_path, server), cleanup
+
+
+@pytest.fixture
+def api(tmp_path, monkeypatch):
+    """A running compute API with noauth2 on private SQLite databases."""
+    running, cleanup = start_api(tmp_path, monkeypatch)
+    try:
+        yield running
+    finally:
+        cleanup()

@@ -1,0 +1,3 @@
+"""Fixtures of the functional tests: the running compute API (``api``)."""
+
+from tests.functional.api_fixture import api  # noqa: F401
