@@ -16,6 +16,7 @@ import webob.dec
 import webob.exc
 
 import nova.conf
+from nova.api import middleware
 from nova.api.openstack import faults
 from nova import context as nova_context
 
@@ -39,17 +40,6 @@ def pipeline_factory_v21(loader, global_conf, **local_conf):
     return _load_pipeline(loader, local_conf[strategy].split())
 
 
-class _Middleware:
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        def _filter(app):
-            return cls(app)
-        return _filter
-
-
 def _remote_address(req):
     address = req.remote_addr
     if CONF.api.use_forwarded_for:
@@ -57,7 +47,7 @@ def _remote_address(req):
     return address
 
 
-class NoAuthMiddleware(_Middleware):
+class NoAuthMiddleware(middleware.Middleware):
     """noauth2: trust ``X-Auth-Token: user[:project]``."""
 
     @webob.dec.wsgify
@@ -83,7 +73,7 @@ class NoAuthMiddleware(_Middleware):
         return self.application
 
 
-class NovaKeystoneContext(_Middleware):
+class NovaKeystoneContext(middleware.Middleware):
     """Build the request context from the headers keystonemiddleware set."""
 
     @webob.dec.wsgify

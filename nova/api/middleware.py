@@ -27,8 +27,8 @@ def cors_filter_factory(global_conf, **local_conf):
     return _filter
 
 
-class RequestLog:
-    """One INFO line per API request: client, request line, status, size, version, time."""
+class Middleware:
+    """Base of nova's paste filters: wraps ``application``; ``factory`` for PasteDeploy."""
 
     def __init__(self, application):
         self.application = application
@@ -38,6 +38,10 @@ class RequestLog:
         def _filter(app):
             return cls(app)
         return _filter
+
+
+class RequestLog(Middleware):
+    """One INFO line per API request: client, request line, status, size, version, time."""
 
     def __call__(self, environ, start_response):
         started = time.monotonic()

@@ -64,12 +64,18 @@ def get_sort_params(req, default_key="created_at", default_dir="desc"):
 
 
 def _prefix(req):
+    # Computed once per request: a list view builds two links per item.
+    cached = req.environ.get("nova.link_prefix")
+    if cached is not None:
+        return cached
     prefix = CONF.api.compute_link_prefix
     base = req.application_url  # scheme://host[:port]/v2.1
     if prefix:
         parsed = urllib.parse.urlsplit(base)
         base = prefix.rstrip("/") + parsed.path
-    return base.rstrip("/")
+    base = base.rstrip("/")
+    req.environ["nova.link_prefix"] = base
+    return base
 
 
 def url_for(req, *parts):

@@ -12,6 +12,7 @@ import webob
 import webob.dec
 import webob.exc
 
+from nova.api import middleware
 from nova import exception
 
 LOG = logging.getLogger(__name__)
@@ -103,17 +104,8 @@ def internal_error(exc, request):
     return fault_response(500, message, request)
 
 
-class FaultWrapper:
+class FaultWrapper(middleware.Middleware):
     """Paste filter: every error leaving the application gets Nova's fault body."""
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        def _filter(app):
-            return cls(app)
-        return _filter
 
     @webob.dec.wsgify
     def __call__(self, request):

@@ -40,6 +40,12 @@ class VersionNotFoundForAPIMethod(webob.exc.HTTPNotFound):
     """The URL exists, but not at the requested microversion."""
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_version(version):
+    """APIVersionRequest of a version string; views ask the same few many times."""
+    return api_version_mod.APIVersionRequest(version)
+
+
 class Request(webob.Request):
     """A compute API request: its context, microversion and JSON body."""
 
@@ -60,7 +66,7 @@ class Request(webob.Request):
 
     def is_at_least(self, version):
         """Whether the negotiated microversion is ``version`` or newer."""
-        return self.api_version_request >= api_version_mod.APIVersionRequest(version)
+        return self.api_version_request >= _parsed_version(version)
 
     def get_json(self):
         """The parsed JSON body (None when the request has none)."""
