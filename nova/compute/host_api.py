@@ -247,6 +247,26 @@ class HostAPI:
                 pass
         return objects.Service.get_by_compute_host(cctxt, node.host)
 
+    def services_of_nodes(self, nodes):
+        """{node uuid: its nova-compute Service}, one query per cell, not per node.
+
+        Nodes whose service is gone are left out (as service_of_node raises).
+        """
+        by_cell = {}
+        for node in nodes:
+            by_cell.setdefault(node._context.cell_uuid, (node._context, []))[1].append(node)
+        result = {}
+        for cctxt, cell_nodes in by_cell.values():
+            services = objects.ServiceList.get_by_binary(cctxt, COMPUTE_BINARY,
+                                                         include_disabled=True)
+            by_id = {svc.id: svc for svc in services}
+            by_host = {svc.host: svc for svc in services}
+            for node in cell_nodes:
+                service = by_id.get(node.service_id) or by_host.get(node.host)
+                if service is not None:
+                    result[node.uuid] = service
+        return result
+
     def instances_of_node(self, node):
         """[(name, uuid)] of the instances on ``node``, read in its cell."""
         instances = objects.InstanceList.get_by_host_and_node(

@@ -26,11 +26,12 @@ LOG = logging.getLogger(__name__)
 POLICY = "os_compute_api:os-hypervisors:%s"
 
 
-def _view(req, api, node, detail=False, servers=None):
-    try:
-        service = api.service_of_node(node)
-    except exception.ComputeHostNotFound:
-        return None
+def _view(req, api, node, detail=False, servers=None, service=None):
+    if service is None:
+        try:
+            service = api.service_of_node(node)
+        except exception.ComputeHostNotFound:
+            return None
     return views.hypervisor(req, node, service, api.service_is_up(service), detail=detail,
                             servers=servers)
 
@@ -78,11 +79,13 @@ def _list(req, detail):
         raise webob.exc.HTTPNotFound(
             explanation="No hypervisor matching '%s' could be found." % pattern)
     hypervisors = []
+    services = api.services_of_nodes(nodes)
     for node in nodes:
-        view = _view(req, api, node, detail=detail,
-                     servers=_servers(req, api, node, with_servers))
-        if view is not None:
-            hypervisors.append(view)
+        if node.uuid not in services:
+            continue  # its service was deleted: upstream leaves such nodes out
+        hypervisors.append(_view(req, api, node, detail=detail,
+                                 servers=_servers(req, api, node, with_servers),
+                                 service=services[node.uuid]))
     body = {"hypervisors": hypervisors}
     if req.is_at_least("2.53") and limit is not None and len(nodes) == limit:
         url = "os-hypervisors/detail" if detail else "os-hypervisors"
