@@ -141,9 +141,11 @@ class _IdentityStub:
     """Stand-in for Keystone's identity endpoint under noauth2 (there is none).
 
     The CLI reads the identity version document before commands that take a
-    ``--project``; every identity lookup then answers 403, as Keystone does for
-    a user without identity rights, and the CLI uses the project id as given.
-    Everything outside /identity goes to the compute API.
+    ``--project`` and some (``keypair``, ``quota``) look the project up by id:
+    ``GET /identity/v3/projects/{id}`` finds every project, named as its id.
+    Any other identity call answers 403, as Keystone does for a user without
+    identity rights, and the CLI then uses the ids it was given. Everything
+    outside /identity goes to the compute API.
     """
 
     def __init__(self, app):
@@ -161,6 +163,12 @@ class _IdentityStub:
                                 "media-types": [{"base": "application/json",
                                                  "type": "application/"
                                                          "vnd.openstack.identity-v3+json"}]}}
+            status = "200 OK"
+        elif path.startswith("/identity/v3/projects/") and path.count("/") == 4:
+            project_id = path.rsplit("/", 1)[1]
+            body = {"project": {"id": project_id, "name": project_id, "domain_id": "default",
+                                "enabled": True,
+                                "links": {"self": host + path}}}
             status = "200 OK"
         else:
             body = {"error": {"code": 403, "title": "Forbidden",

@@ -5,7 +5,6 @@ import pytest
 from nova.api.openstack import api_version
 from nova.compute import keypairs as keypair_api
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
-from tests.functional.identity_stub import identity_stub  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("parsed_conf", "max_version")
 
@@ -20,7 +19,6 @@ def ssh_public_key():
     return keypair_api.generate_ssh_key_pair()[1]
 
 
-@pytest.mark.usefixtures("identity_stub")
 def test_cli_create_list_show_delete(api, tmp_path, ssh_public_key):
     created = api.osc("keypair", "create", "generated", "--private-key",
                       str(tmp_path / "generated.pem"))

@@ -4,7 +4,6 @@ import pytest
 
 from nova.api.openstack import api_version
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
-from tests.functional.identity_stub import identity_stub  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("parsed_conf", "max_version")
 
@@ -20,7 +19,6 @@ def max_version(monkeypatch):
     monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.92")
 
 
-@pytest.mark.usefixtures("identity_stub")
 def test_cli_quota_set_and_show(api):
     api.osc("quota", "set", "--instances", "5", "--key-pairs", "7", "proj-a")
     shown = api.osc("quota", "show", "--compute", "proj-a")

@@ -24,7 +24,7 @@ def configure(conf=CONF):
         return
     if not conf.api_database.connection:
         raise exception.DatabaseNotConfigured(database="API", group="api_database")
-    context_manager.configure(**facade.facade_kwargs(conf.api_database))
+    facade.configure(context_manager, **facade.facade_kwargs(conf.api_database))
     _configured = True
 
 

@@ -29,7 +29,7 @@ def configure(conf=CONF):
         return
     if not conf.database.connection:
         raise exception.DatabaseNotConfigured(database="cell", group="database")
-    main_context_manager.configure(**facade.facade_kwargs(conf.database))
+    facade.configure(main_context_manager, **facade.facade_kwargs(conf.database))
     _configured = True
 
 
