@@ -363,3 +363,301 @@ class InvalidQuotaMethodUsage(Invalid):
 
 class InstanceGroupSaveException(NovaException):
     msg_fmt = "%(field)s should not be part of the updates."
+
+
+# --- Scheduling ---
+
+class NoValidHost(NovaException):
+    msg_fmt = "No valid host was found. %(reason)s"
+
+
+class MaxRetriesExceeded(NoValidHost):
+    msg_fmt = "Exceeded maximum number of retries. %(reason)s"
+
+
+class RequestFilterFailed(NovaException):
+    msg_fmt = "Scheduling failed: %(reason)s"
+
+
+class SchedulerHostFilterNotFound(NotFound):
+    msg_fmt = "Scheduler Host Filter %(filter_name)s could not be found."
+
+
+class SchedulerWeigherNotFound(NotFound):
+    msg_fmt = "Scheduler weigher %(weigher)s could not be found."
+
+
+# -- images (nova/image) ------------------------------------------------------
+class ImageNotFound(NotFound):
+    msg_fmt = "Image %(image_id)s could not be found."
+
+
+class ImageNotAuthorized(Forbidden):
+    msg_fmt = "Not authorized for image %(image_id)s."
+
+
+class ImageBadRequest(Invalid):
+    msg_fmt = "Request of image %(image_id)s got BadRequest response: %(response)s"
+
+
+class ImageNotActive(Invalid):
+    msg_fmt = "Image %(image_id)s is not active."
+
+
+class ImageUnacceptable(Invalid):
+    msg_fmt = "Image %(image_id)s is unacceptable: %(reason)s"
+
+
+class ImageDeleteConflict(Conflict):
+    msg_fmt = "Conflict deleting image. Reason: %(reason)s."
+
+
+class ImageConflict(Conflict):
+    msg_fmt = "Image %(image_id)s: %(reason)s"
+
+
+class ImageQuotaExceeded(OverQuota):
+    msg_fmt = "The image service refused the request of image %(image_id)s: over its limits."
+
+
+class ImageDownloadFailed(NovaException):
+    msg_fmt = "Failed to download image %(image_href)s: %(reason)s"
+
+
+class GlanceConnectionFailed(NovaException):
+    msg_fmt = "Connection to the image service at %(server)s failed: %(reason)s"
+    code = 503
+
+
+# --- networking (nova/network: the flat network and Neutron) ---
+
+class NetworkNotFound(NotFound):
+    msg_fmt = "Network %(network_id)s could not be found."
+
+
+class PortNotFound(NotFound):
+    msg_fmt = "Port id %(port_id)s could not be found."
+
+
+class FixedIpNotFound(NotFound):
+    msg_fmt = "No fixed IP associated with id %(id)s."
+
+
+class FixedIpNotFoundForAddress(FixedIpNotFound):
+    msg_fmt = "Fixed IP not found for address %(address)s."
+
+
+class FixedIpAlreadyInUse(NovaException):
+    msg_fmt = ("Fixed IP address %(address)s is already in use on instance "
+               "%(instance_uuid)s.")
+    code = 400
+
+
+class FixedIpInvalidOnNetwork(Invalid):
+    msg_fmt = "Fixed IP address %(address)s is not valid on network %(network_id)s."
+
+
+class NoMoreFixedIps(NovaException):
+    msg_fmt = "No fixed IP addresses available for network: %(net)s"
+    code = 400
+
+
+class VirtualInterfaceMacAddressException(NovaException):
+    msg_fmt = "Creating virtual interface with unique mac address failed"
+
+
+class NetworkAmbiguous(Invalid):
+    msg_fmt = ("More than one possible network found. Specify network ID(s) to select "
+               "which one(s) to connect to.")
+    code = 409
+
+
+class NetworkRequiresSubnet(Invalid):
+    msg_fmt = ("Network %(network_uuid)s requires a subnet in order to boot instances "
+               "on.")
+
+
+class ExternalNetworkAttachForbidden(Forbidden):
+    msg_fmt = ("It is not allowed to create an interface on external network "
+               "%(network_uuid)s")
+
+
+class UnableToAutoAllocateNetwork(Invalid):
+    msg_fmt = "Unable to automatically allocate a network for project %(project_id)s"
+
+
+class PortInUse(Invalid):
+    msg_fmt = "Port %(port_id)s is still in use."
+    code = 409
+
+
+class PortNotUsable(Invalid):
+    msg_fmt = "Port %(port_id)s not usable for instance %(instance)s."
+
+
+class PortRequiresFixedIP(Invalid):
+    msg_fmt = "Port %(port_id)s requires a FixedIP in order to be used."
+
+
+class PortBindingFailed(Invalid):
+    msg_fmt = ("Binding failed for port %(port_id)s, please check neutron logs for more "
+               "information.")
+
+
+class PortLimitExceeded(OverQuota):
+    msg_fmt = "Maximum number of ports exceeded"
+    code = 403
+
+
+class InvalidFixedIpAndMaxCountRequest(Invalid):
+    msg_fmt = "Failed to launch instances: %(reason)s"
+
+
+class NetworkError(NovaException):
+    msg_fmt = "Network service error: %(reason)s"
+
+
+# --- Placement (the report client, nova/scheduler/client/report.py) ---
+
+class PlacementAPIConnectFailure(NovaException):
+    msg_fmt = "Unable to communicate with the Placement API."
+
+
+class ResourceProviderNotFound(NotFound):
+    msg_fmt = "No such resource provider %(name_or_uuid)s."
+
+
+class ResourceProviderCreationFailed(NovaException):
+    msg_fmt = "Failed to create resource provider %(name)s"
+
+
+class ResourceProviderRetrievalFailed(NovaException):
+    msg_fmt = "Failed to get resource provider with UUID %(uuid)s"
+
+
+class ResourceProviderUpdateFailed(NovaException):
+    msg_fmt = "Failed to update resource provider via URL %(url)s: %(error)s"
+
+
+class ResourceProviderUpdateConflict(NovaException):
+    msg_fmt = ("A conflict was encountered attempting to update resource provider "
+               "%(uuid)s (generation %(generation)d): %(error)s")
+
+
+class ResourceProviderSyncFailed(NovaException):
+    msg_fmt = ("Failed to synchronize the placement service with resource provider "
+               "information supplied by the compute host.")
+
+
+class ResourceProviderInUse(NovaException):
+    msg_fmt = "Resource provider has allocations."
+
+
+class InventoryInUse(NovaException):
+    msg_fmt = "Inventory for '%(resource_class)s' on resource provider '%(uuid)s' in use."
+
+
+class TraitCreationFailed(NovaException):
+    msg_fmt = "Failed to create trait %(name)s: %(error)s"
+
+
+class TraitRetrievalFailed(NovaException):
+    msg_fmt = "Failed to retrieve traits from the placement API: %(error)s"
+
+
+class ResourceProviderTraitRetrievalFailed(NovaException):
+    msg_fmt = "Failed to get traits for resource provider with UUID %(uuid)s"
+
+
+class ResourceProviderAggregateRetrievalFailed(NovaException):
+    msg_fmt = "Failed to get aggregates for resource provider with UUID %(uuid)s"
+
+
+class AllocationUpdateFailed(NovaException):
+    msg_fmt = "Failed to update allocations for consumer %(consumer_uuid)s. Error: %(error)s"
+
+
+class AllocationDeleteFailed(NovaException):
+    msg_fmt = ("Failed to delete allocations for consumer %(consumer_uuid)s. "
+               "Error: %(error)s")
+
+
+class ConsumerAllocationRetrievalFailed(NovaException):
+    msg_fmt = "Failed to retrieve allocations for consumer %(consumer_uuid)s: %(error)s"
+
+
+class UsagesRetrievalFailed(NovaException):
+    msg_fmt = "Failed to retrieve usages for project '%(project_id)s' and user '%(user_id)s'."
+
+
+class NovaPlacementAggregateNotFound(NotFound):
+    msg_fmt = "No resource provider named %(host)s to add to or remove from aggregate %(agg)s."
+
+
+class InstanceIsLocked(InstanceInvalidState):
+    msg_fmt = "Instance %(instance_uuid)s is locked"
+
+
+class MetadataLimitExceeded(Forbidden):
+    msg_fmt = "Maximum number of metadata items exceeds %(allowed)d"
+
+
+class MetadataNotFound(NotFound):
+    msg_fmt = "Metadata item %(key)s was not found on instance %(instance_uuid)s."
+
+
+class BuildAbortException(NovaException):
+    msg_fmt = "Build of instance %(instance_uuid)s aborted: %(reason)s"
+
+
+class RescheduledException(NovaException):
+    msg_fmt = "Build of instance %(instance_uuid)s was re-scheduled: %(reason)s"
+
+
+class FlavorMemoryTooSmall(Invalid):
+    msg_fmt = "Flavor's memory is too small for requested image."
+
+
+class FlavorDiskSmallerThanMinDisk(Invalid):
+    msg_fmt = ("Flavor's disk is smaller than the minimum size specified in image "
+               "metadata. Flavor disk is %(flavor_size)i bytes, minimum size is "
+               "%(image_min_disk)i bytes.")
+
+
+class FlavorDiskSmallerThanImage(Invalid):
+    msg_fmt = ("Flavor's disk is too small for requested image. Flavor disk is "
+               "%(flavor_size)i bytes, image is %(image_size)i bytes.")
+
+
+class InstanceUserDataTooLarge(Invalid):
+    msg_fmt = ("User data too large. User data must be no larger than %(maxsize)s bytes "
+               "once base64 encoded. Your data is %(length)d bytes")
+
+
+class InstanceUserDataMalformed(Invalid):
+    msg_fmt = "User data needs to be valid base 64."
+
+
+class InvalidRequest(Invalid):
+    msg_fmt = "The request is invalid."
+
+
+class QuotaError(NovaException):
+    msg_fmt = "Quota exceeded: code=%(code)s"
+    code = 403
+
+
+class InstanceEventTimeout(NovaException):
+    msg_fmt = "Timed out waiting for %(events)s of instance %(instance_uuid)s"
+
+
+class InstanceEventFailed(NovaException):
+    msg_fmt = "Event %(event)s of instance %(instance_uuid)s failed"
+
+
+class VirtualInterfaceCreateException(NovaException):
+    msg_fmt = "Virtual Interface creation failed"
+
+
+class UnsupportedPolicyException(Invalid):
+    msg_fmt = "ServerGroup policy is not supported: %(reason)s"

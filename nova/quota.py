@@ -340,6 +340,16 @@ def _instances_cores_ram_count(context, project_id, user_id=None):
         for scope in scopes:
             for name, value in result.get(scope, {}).items():
                 totals[scope][name] = totals[scope].get(name, 0) + value
+    # Servers accepted but not yet in a cell count too.
+    for build_request in objects.BuildRequestList.get_by_filters(
+            context, {"project_id": project_id}):
+        instance = build_request.instance
+        owners = {"project": True, "user": instance.user_id == user_id}
+        for scope in scopes:
+            if owners[scope]:
+                totals[scope]["instances"] += 1
+                totals[scope]["cores"] += instance.vcpus or 0
+                totals[scope]["ram"] += instance.memory_mb or 0
     return totals
 
 

@@ -10,6 +10,7 @@ SIGTERM (or SIGINT) has stopped them.
 import random
 import threading
 
+from oslo_concurrency import processutils
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import service
@@ -199,9 +200,11 @@ class WSGIService(service.Service):
             self.APPS[name])()
         listen = host if host is not None else getattr(CONF, "%s_listen" % name)
         listen_port = port if port is not None else getattr(CONF, "%s_listen_port" % name)
-        self.workers = getattr(CONF, "%s_workers" % name, None)
-        self.server = wsgi_server.Server(name, self.app, listen, listen_port,
-                                         threads=max(8, 4 * (self.workers or 1)))
+        # Processes serving this API when it runs on its own ([DEFAULT]
+        # <name>_workers, else one per CPU); nova-all always serves it in-process.
+        self.workers = (getattr(CONF, "%s_workers" % name, None)
+                        or processutils.get_worker_count())
+        self.server = wsgi_server.Server(name, self.app, listen, listen_port, threads=16)
         self.service_ref = None
 
     @property
@@ -211,6 +214,10 @@ class WSGIService(service.Service):
     @property
     def listen(self):
         return self.server.host
+
+    def listen_now(self):
+        """Open the listening socket in this process, for workers forked later."""
+        return self.server.listen()
 
     def start(self):
         if self.register:
@@ -274,6 +281,8 @@ def serve(server, workers=None):
     bounded by graceful_shutdown_timeout); more are forked by oslo.service.
     """
     global _launcher
+    if workers is None and isinstance(server, WSGIService):
+        return serve_apis([server])  # an API brings its own worker count
     if _launcher is not None:
         raise RuntimeError("serve() can only be called once")
     if workers and workers > 1:
@@ -281,6 +290,32 @@ def serve(server, workers=None):
     else:
         _launcher = service.launch(CONF, server, workers=1, restart_method="mutate",
                                    no_fork=True)
+    return _launcher
+
+
+def serve_apis(servers):
+    """Run WSGI services, each in as many processes as its ``workers`` says.
+
+    When every one asks for a single worker they run in this process, as
+    ``serve()`` runs them. Otherwise this process opens every listening socket,
+    then forks the workers (oslo.service's ProcessLauncher); all workers of an
+    API accept connections on its one socket. SIGTERM to this process stops
+    the workers gracefully, then this process exits.
+    """
+    global _launcher
+    servers = list(servers)
+    if all(server.workers <= 1 for server in servers):
+        return serve(servers[0] if len(servers) == 1 else ServiceBundle(servers),
+                     workers=1)
+    if _launcher is not None:
+        raise RuntimeError("serve() can only be called once")
+    for server in servers:
+        server.listen_now()
+        LOG.info("%s listening on %s:%s with %d workers", server.binary, server.listen,
+                 server.port, server.workers)
+    _launcher = service.ProcessLauncher(CONF, restart_method="mutate")
+    for server in servers:
+        _launcher.launch_service(server, workers=server.workers)
     return _launcher
 
 

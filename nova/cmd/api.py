@@ -16,9 +16,9 @@ def main():
         sys.stderr.write("nova-api: no API to serve: [DEFAULT] enabled_apis lists none of "
                          "%s\n" % ", ".join(sorted(service.WSGIService.BINARIES)))
         return 1
-    servers = [service.WSGIService(api) for api in apis]
-    server = servers[0] if len(servers) == 1 else service.ServiceBundle(servers)
-    return common.run(server)
+    # Each API runs in [DEFAULT] <api>_workers processes (one per CPU unless set).
+    service.serve_apis([service.WSGIService(api) for api in apis])
+    return service.wait() or 0
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
     nova-manage [--config-file F] [--config-dir D] <category> <command> [args]
 
-Categories: ``db``, ``api_db`` (nova/cmd/manage_db.py) and ``cell_v2``
-(nova/cmd/manage_cells.py). A failure prints one ``ERROR: ...`` line on
+Categories: ``db``, ``api_db`` (nova/cmd/manage_db.py), ``cell_v2``
+(nova/cmd/manage_cells.py) and ``placement`` (nova/cmd/manage_placement.py). A failure prints one ``ERROR: ...`` line on
 stderr and exits non-zero; a traceback is shown only with --debug.
 """
 
@@ -36,10 +36,12 @@ UNEXPECTED_ERROR = 255
 def _categories():
     from nova.cmd import manage_cells
     from nova.cmd import manage_db
+    from nova.cmd import manage_placement
     return {
         "db": manage_db.DbCommands,
         "api_db": manage_db.ApiDbCommands,
         "cell_v2": manage_cells.CellV2Commands,
+        "placement": manage_placement.PlacementCommands,
     }
 
 

@@ -102,20 +102,43 @@ class HostAPI:
     def service_is_up(self, service):
         return self.servicegroup_api.service_is_up(service)
 
-    def service_get_all(self, context, filters=None, set_zones=False):
-        """Services of all cells matching ``filters`` (host, binary, disabled, zone)."""
+    def service_get_all(self, context, filters=None, set_zones=False,
+                        cell_down_support=False):
+        """Services of all cells matching ``filters`` (host, binary, disabled, zone).
+
+        With ``cell_down_support`` a cell that does not answer contributes a
+        minimal Service (only ``binary`` nova-compute and ``host`` set) per host
+        mapped to it; otherwise its services are left out.
+        """
         filters = dict(filters or {})
         disabled = filters.pop("disabled", None)
 
         def fetch(cctxt):
             return list(objects.ServiceList.get_all(cctxt, disabled=disabled))
 
-        services = [s for _cell, found in _gather(context, fetch) for s in found]
+        cells = _cells(context)
+        results = nova_context.scatter_gather_cells(
+            context, cells, nova_context.CELL_TIMEOUT, fetch)
+        services, partial = [], []
+        for cell in cells:
+            found = results.get(cell.uuid)
+            if not nova_context.is_cell_failure_sentinel(found):
+                services.extend(found)
+            elif cell_down_support:
+                LOG.warning("Cell %s did not answer; only the hosts mapped to it are "
+                            "listed.", cell.uuid)
+                partial.extend(objects.Service(binary=COMPUTE_BINARY, host=mapping.host)
+                               for mapping in objects.HostMappingList.get_by_cell_id(
+                                   context, cell.id))
+            else:
+                LOG.warning("Cell %s did not answer; its records are not listed.",
+                            cell.uuid)
         if set_zones or "availability_zone" in filters:
             availability_zones.set_availability_zones(context, services)
         for key, value in filters.items():
             services = [s for s in services if getattr(s, key) == value]
-        return services
+            partial = [s for s in partial if s.obj_attr_is_set(key) and getattr(s, key) == value]
+        return services + partial
 
     def service_get_by_uuid(self, context, service_uuid):
         def fetch(cctxt):
@@ -158,11 +181,44 @@ class HostAPI:
         except exception.HostBinaryNotFound:
             raise exception.ComputeHostNotFound(host=host)
 
+    def service_update(self, context, service):
+        """Save ``service``; a nova-compute whose ``disabled`` changed updates Placement.
+
+        The compute is told over RPC (a cast) to add or remove the
+        COMPUTE_STATUS_DISABLED trait on its resource providers. When it is
+        down or the message cannot be sent, a warning is logged and the API
+        call still succeeds: the compute puts the trait right at its next
+        resource update, which reads the service's disabled flag.
+        """
+        disabled_changed = "disabled" in service.obj_what_changed()
+        service.save()
+        if service.binary == COMPUTE_BINARY and disabled_changed:
+            self._update_compute_provider_status(context, service)
+        return service
+
+    def _update_compute_provider_status(self, context, service):
+        if not self.service_is_up(service):
+            LOG.warning("Compute service on host %s is down; its resource providers get "
+                        "the new COMPUTE_STATUS_DISABLED state when it runs again.",
+                        service.host)
+            return
+        try:
+            cell = self.cell_of_host(context, service.host)
+            if cell is None:
+                self.rpcapi.set_host_enabled(context, service.host, not service.disabled)
+            else:
+                with nova_context.target_cell(context, cell) as cctxt:
+                    self.rpcapi.set_host_enabled(cctxt, service.host, not service.disabled)
+        except Exception as exc:
+            LOG.warning("An error occurred while updating the COMPUTE_STATUS_DISABLED "
+                        "trait on compute node resource providers managed by host %s; "
+                        "the next resource update of that host corrects it: %s",
+                        service.host, exc)
+
     def service_update_by_host_and_binary(self, context, host, binary, values):
         service = self.service_get_by_host_and_binary(context, host, binary)
         service.update(values)
-        service.save()
-        return service
+        return self.service_update(context, service)
 
     def service_delete(self, context, service):
         """Delete ``service``; a compute also loses its nodes, aggregates and host mapping.

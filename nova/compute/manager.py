@@ -9,7 +9,11 @@ import oslo_messaging as messaging
 from oslo_service import periodic_task
 
 import nova.conf
-from nova import exception
+from nova.compute import build
+from nova.compute import delete
+from nova.compute import instance_events
+from nova.compute import power
+from nova.compute import resource_tracker
 from nova import manager
 from nova import objects
 from nova.scheduler import rpcapi as scheduler_rpcapi
@@ -18,26 +22,33 @@ from nova.virt import driver as virt_driver
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-# Allocation ratios a new compute node starts with when none is configured.
-INITIAL_ALLOCATION_RATIOS = {"cpu": 4.0, "ram": 1.0, "disk": 1.0}
 
+class ComputeManager(build.BuildOperations, power.PowerOperations,
+                     delete.DeleteOperations, instance_events.ExternalEventOperations,
+                     manager.Manager):
+    """The 'compute' topic's endpoint on one host.
 
-class ComputeManager(manager.Manager):
-    """The 'compute' topic's endpoint on one host."""
+    The operation families live in their own modules (build, power, delete);
+    this class holds the host's lifecycle, resources and shared clients.
+    """
 
-    target = messaging.Target(version="6.0")
+    target = messaging.Target(version="6.4")
     service_name = "compute"
 
     def __init__(self, compute_driver=None, *args, **kwargs):
         super().__init__(service_name="compute", *args, **kwargs)
         objects.register_all()
-        self.driver = virt_driver.load_compute_driver(None, compute_driver)
+        self.virtapi = instance_events.ComputeVirtAPI(self)
+        self.driver = virt_driver.load_compute_driver(self.virtapi, compute_driver)
         self.scheduler_client = scheduler_rpcapi.SchedulerAPI()
         self.additional_endpoints = []
+        self._rt = None
+        self._network_api = None
+        self._compute_task_api = None
         self.set_periodic_spacing("_sync_scheduler_instance_info",
-                                  CONF.compute.sync_instance_info_interval)
+                                  CONF.scheduler_instance_sync_interval)
         self.set_periodic_spacing("update_available_resource",
-                                  CONF.compute.update_resources_interval)
+                                  CONF.update_resources_interval or 60)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -57,6 +68,22 @@ class ComputeManager(manager.Manager):
     def get_host_uptime(self, context):
         return self.driver.get_host_uptime()
 
+    def cache_images(self, context, image_ids):
+        """Have the driver cache each image; {image_id: outcome} (see the rpcapi)."""
+        results = {}
+        for image_id in image_ids:
+            try:
+                results[image_id] = ("cached" if self.driver.cache_image(context, image_id)
+                                     else "existing")
+            except NotImplementedError:
+                LOG.warning("The hypervisor of %s cannot pre-cache images (%s).",
+                            self.host, image_id)
+                results[image_id] = "unsupported"
+            except Exception as exc:
+                LOG.error("Pre-caching image %s on %s failed: %s", image_id, self.host, exc)
+                results[image_id] = "error"
+        return results
+
     # -- resources --------------------------------------------------------------
 
     @periodic_task.periodic_task(spacing=60)
@@ -64,56 +91,51 @@ class ComputeManager(manager.Manager):
         """Record each hypervisor node's resources in its ComputeNode."""
         for nodename in self.driver.get_available_nodes(refresh=True):
             try:
-                self._update_node(context, nodename)
+                self._update_node(context, nodename, startup=startup)
             except Exception:
                 LOG.exception("Error updating resources for node %s.", nodename)
                 if startup:
                     raise
 
-    def _update_node(self, context, nodename):
-        resources = self.driver.get_available_resource(nodename)
-        if not resources:
-            return None
-        try:
-            node = objects.ComputeNode.get_by_host_and_nodename(context, self.host, nodename)
-        except exception.ComputeHostNotFound:
-            node = objects.ComputeNode(context)
-            node.host = self.host
-            for kind, ratio in INITIAL_ALLOCATION_RATIOS.items():
-                configured = getattr(CONF.compute, "%s_allocation_ratio" % kind)
-                setattr(node, "%s_allocation_ratio" % kind,
-                        configured if configured is not None else ratio)
-            self._copy_resources(node, resources)
-            node.create()
-            LOG.info("Compute node record created for %(host)s:%(node)s with uuid: "
-                     "%(uuid)s", {"host": self.host, "node": nodename, "uuid": node.uuid})
-            return node
-        self._copy_resources(node, resources)
-        node.save()
-        return node
+    def _update_node(self, context, nodename, startup=False):
+        return self.rt.update_available_resource(context, nodename, startup=startup)
 
-    def _copy_resources(self, node, resources):
-        for key in ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used",
-                    "local_gb_used", "hypervisor_type", "hypervisor_version",
-                    "hypervisor_hostname", "cpu_info", "disk_available_least",
-                    "numa_topology"):
-            value = resources.get(key)
-            if not node.obj_attr_is_set(key) or getattr(node, key) != value:
-                setattr(node, key, value)
-        updates = {
-            "service_id": self.service_ref.id if self.service_ref else None,
-            "free_ram_mb": resources["memory_mb"] - resources["memory_mb_used"],
-            "free_disk_gb": resources["local_gb"] - resources["local_gb_used"],
-            "current_workload": 0,
-            "running_vms": len(self.driver.list_instances()),
-            "host_ip": CONF.my_ip,
-            "supported_hv_specs": [list(spec) for spec in
-                                   resources.get("supported_instances") or []],
-            "stats": {},
-        }
-        for key, value in updates.items():
-            if not node.obj_attr_is_set(key) or getattr(node, key) != value:
-                setattr(node, key, value)
+    @property
+    def rt(self):
+        """The resource tracker of this host's nodes (ComputeNode + Placement)."""
+        if self._rt is None:
+            self._rt = resource_tracker.ResourceTracker(self.host, self.driver)
+        return self._rt
+
+    @property
+    def reportclient(self):
+        return self.rt.reportclient
+
+    @property
+    def network_api(self):
+        if self._network_api is None:
+            from nova.network import api as network_api
+            self._network_api = network_api.get_network_api()
+        return self._network_api
+
+    @property
+    def compute_task_api(self):
+        if self._compute_task_api is None:
+            from nova.conductor import api as conductor_api
+            self._compute_task_api = conductor_api.ComputeTaskAPI()
+        return self._compute_task_api
+
+    def set_host_enabled(self, context, enabled):
+        """The os-services API enabled/disabled this host: update its providers' traits.
+
+        Returns 'enabled' or 'disabled'. A Placement error is logged; the next
+        periodic update sets the trait from the service's disabled flag anyway.
+        """
+        for nodename in self.driver.get_available_nodes():
+            if nodename not in self.rt.compute_nodes:
+                self._update_node(context, nodename)
+        self.rt.set_compute_status(context, enabled)
+        return "enabled" if enabled else "disabled"
 
     # -- instance info for the schedulers ---------------------------------------
 

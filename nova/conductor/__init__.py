@@ -4,3 +4,8 @@
 def API(*args, **kwargs):
     from nova.conductor import api
     return api.API(*args, **kwargs)
+
+
+def ComputeTaskAPI(*args, **kwargs):
+    from nova.conductor import api
+    return api.ComputeTaskAPI(*args, **kwargs)

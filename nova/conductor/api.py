@@ -46,3 +46,33 @@ class API:
     def object_backport_versions(self, context, objinst, object_versions):
         return self.conductor_rpcapi.object_backport_versions(context, objinst,
                                                               object_versions)
+
+
+class ComputeTaskAPI:
+    """What nova-api calls to hand orchestration work to the conductor."""
+
+    def __init__(self):
+        self.conductor_compute_rpcapi = rpcapi.ComputeTaskAPI()
+
+    def cache_images(self, context, aggregate, image_ids):
+        """Ask the conductor to pre-cache ``image_ids`` on ``aggregate``'s hosts.
+
+        Returns at once; the conductor works through the hosts in the background.
+        """
+        self.conductor_compute_rpcapi.cache_images(context, aggregate, image_ids)
+
+    def schedule_and_build_instances(self, context, build_requests, request_specs, image,
+                                     admin_password, injected_files, requested_networks,
+                                     block_device_mapping, tags=None):
+        self.conductor_compute_rpcapi.schedule_and_build_instances(
+            context, build_requests, request_specs, image, admin_password, injected_files,
+            requested_networks, block_device_mapping, tags=tags)
+
+    def build_instances(self, context, instances, image, filter_properties, admin_password,
+                        injected_files, requested_networks, security_groups,
+                        block_device_mapping=None, request_spec=None, host_lists=None):
+        self.conductor_compute_rpcapi.build_instances(
+            context, instances, image, filter_properties, admin_password, injected_files,
+            requested_networks, security_groups,
+            block_device_mapping=block_device_mapping, request_spec=request_spec,
+            host_lists=host_lists)

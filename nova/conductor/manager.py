@@ -3,6 +3,8 @@
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
+from nova.conductor.tasks import build
+from nova.conductor.tasks import image_cache
 from nova import manager
 from nova import objects
 from nova.objects import base as nova_object
@@ -24,7 +26,8 @@ class ConductorManager(manager.Manager):
     def __init__(self, *args, **kwargs):
         super().__init__(service_name="conductor", *args, **kwargs)
         objects.register_all()
-        self.additional_endpoints = []
+        self.compute_task_mgr = ComputeTaskManager()
+        self.additional_endpoints = [self.compute_task_mgr]
 
     def object_class_action_versions(self, context, objname, objmethod, object_versions,
                                      args, kwargs):
@@ -72,3 +75,38 @@ class ConductorManager(manager.Manager):
             return getattr(target, method)(*args, **kwargs)
         except Exception:
             raise messaging.ExpectedException()
+
+
+class ComputeTaskManager:
+    """The conductor's 'compute_task' namespace: orchestration nova-api hands over."""
+
+    target = messaging.Target(namespace="compute_task", version="1.1")
+
+    def __init__(self):
+        self._build_task = None
+
+    @property
+    def build_task(self):
+        if self._build_task is None:
+            self._build_task = build.BuildTask()
+        return self._build_task
+
+    def cache_images(self, context, aggregate, image_ids):
+        return image_cache.CacheImagesTask().execute(context, aggregate, image_ids)
+
+    def schedule_and_build_instances(self, context, build_requests, request_specs, image,
+                                     admin_password, injected_files, requested_networks,
+                                     block_device_mapping, tags=None):
+        self.build_task.schedule_and_build_instances(
+            context, build_requests, request_specs, image, admin_password,
+            injected_files, requested_networks, block_device_mapping, tags=tags)
+
+    def build_instances(self, context, instances, image, filter_properties,
+                        admin_password, injected_files, requested_networks,
+                        security_groups, block_device_mapping=None, request_spec=None,
+                        host_lists=None):
+        self.build_task.build_instances(
+            context, instances, image, filter_properties, admin_password,
+            injected_files, requested_networks, security_groups,
+            block_device_mapping=block_device_mapping, request_spec=request_spec,
+            host_lists=host_lists)

@@ -2,13 +2,17 @@
 
 from oslo_config import cfg
 
+from nova.conf import all_in_one
 from nova.conf import api
 from nova.conf import compute
 from nova.conf import conductor
 from nova.conf import database
 from nova.conf import default
 from nova.conf import filter_scheduler
+from nova.conf import flat_network
 from nova.conf import glance
+from nova.conf import image_store
+from nova.conf import image_cache
 from nova.conf import libvirt
 from nova.conf import neutron
 from nova.conf import placement
@@ -22,8 +26,8 @@ from nova.conf import wsgi
 CONF = cfg.CONF
 
 # Groups in the order the sample configuration lists them.
-MODULES = (default, api, database, compute, conductor, filter_scheduler, glance, libvirt,
-           neutron, placement, quota, scheduler, spice, vmware, vnc, wsgi)
+MODULES = (default, all_in_one, api, database, compute, conductor, filter_scheduler, flat_network,
+           glance, image_cache, image_store, libvirt, neutron, placement, quota, scheduler, spice, vmware, vnc, wsgi)
 
 
 def register_all(conf):

@@ -45,6 +45,38 @@ opts = [
     cfg.IntOpt("service_down_time", default=60, min=1,
                help="A service whose last heartbeat is older than this many seconds "
                     "is reported as down. Must exceed report_interval."),
+    cfg.IntOpt("long_rpc_timeout", default=1800, min=1,
+               help="Seconds an RPC call that is known to run long (e.g. pre-caching "
+                    "images on a compute host) may take in all. The callee reports "
+                    "progress every rpc_response_timeout seconds, so a dead callee is "
+                    "still noticed quickly."),
+    cfg.FloatOpt("cpu_allocation_ratio", min=0.0,
+                 help="Virtual CPUs per physical CPU a compute node offers (the VCPU "
+                      "inventory's allocation_ratio). Unset: a new node starts with "
+                      "initial_cpu_allocation_ratio and later changes made through "
+                      "Placement are kept."),
+    cfg.FloatOpt("ram_allocation_ratio", min=0.0,
+                 help="Virtual to physical RAM ratio (MEMORY_MB allocation_ratio); "
+                      "unset: initial_ram_allocation_ratio for a new node."),
+    cfg.FloatOpt("disk_allocation_ratio", min=0.0,
+                 help="Virtual to physical disk ratio (DISK_GB allocation_ratio); "
+                      "unset: initial_disk_allocation_ratio for a new node."),
+    cfg.FloatOpt("initial_cpu_allocation_ratio", default=4.0, min=0.0,
+                 help="VCPU allocation ratio of a new compute node when "
+                      "cpu_allocation_ratio is unset."),
+    cfg.FloatOpt("initial_ram_allocation_ratio", default=1.0, min=0.0,
+                 help="MEMORY_MB allocation ratio of a new compute node when "
+                      "ram_allocation_ratio is unset."),
+    cfg.FloatOpt("initial_disk_allocation_ratio", default=1.0, min=0.0,
+                 help="DISK_GB allocation ratio of a new compute node when "
+                      "disk_allocation_ratio is unset."),
+    cfg.IntOpt("reserved_host_memory_mb", default=512, min=0,
+               help="Memory, in MiB, kept back for the host (MEMORY_MB reserved)."),
+    cfg.IntOpt("reserved_host_disk_mb", default=0, min=0,
+               help="Disk, in MiB, kept back for the host (DISK_GB reserved, rounded "
+                    "up to GiB)."),
+    cfg.IntOpt("reserved_host_cpus", default=0, min=0,
+               help="Host CPUs kept back for the host (VCPU reserved)."),
     cfg.BoolOpt("periodic_enable", default=True,
                 help="Run the periodic tasks of a service's manager."),
     cfg.IntOpt("periodic_fuzzy_delay", default=60, min=0,

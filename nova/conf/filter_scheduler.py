@@ -36,6 +36,26 @@ opts = [
         help='Let computes send their instance lists to the scheduler.'),
     cfg.StrOpt("aggregate_image_properties_isolation_namespace",
         help='Namespace of the image properties the isolation filter compares.'),
+    cfg.StrOpt("aggregate_image_properties_isolation_separator", default=".",
+        help='Separator between the namespace and the property name in the '
+             'aggregate metadata keys the isolation filter compares.'),
+    cfg.ListOpt("isolated_images", default=[],
+        help='Image UUIDs that may only run on the isolated hosts (IsolatedHostsFilter).'),
+    cfg.ListOpt("isolated_hosts", default=[],
+        help='Hosts that only run the isolated images (IsolatedHostsFilter).'),
+    cfg.BoolOpt("restrict_isolated_hosts_to_isolated_images", default=True,
+        help='Keep every other image off the isolated hosts.'),
+    cfg.BoolOpt("shuffle_best_same_weighed_hosts", default=False,
+        help='Shuffle the hosts that share the best weight, so that builds spread '
+             'over identical hosts.'),
+    cfg.StrOpt("image_properties_default_architecture",
+        choices=["alpha", "armv6", "armv7l", "armv7b", "aarch64", "cris", "i686",
+                 "ia64", "lm32", "m68k", "microblaze", "microblazeel", "mips",
+                 "mipsel", "mips64", "mips64el", "openrisc", "parisc", "parisc64",
+                 "ppc", "ppcle", "ppc64", "ppc64le", "ppcemb", "s390", "s390x",
+                 "sh4", "sh4eb", "sparc", "sparc64", "unicore32", "x86_64", "xtensa",
+                 "xtensaeb"],
+        help='Architecture assumed for images that do not set hw_architecture.'),
 ]
 
 

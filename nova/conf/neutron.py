@@ -7,12 +7,14 @@ from nova.conf import _ksa
 neutron_group = cfg.OptGroup("neutron", title="Networking", help="How nova reaches networking: Neutron or the embedded flat network.")
 
 opts = [
-    cfg.StrOpt("backend", default='flat',
-             help="Which network service to use: 'neutron' or 'flat' (the embedded flat network of the all-in-one)."),
-    cfg.StrOpt("flat_network_cidr", default='10.0.0.0/24',
-             help='Fixed IP range the embedded flat network hands out.'),
-    cfg.StrOpt("flat_network_name", default='private',
-             help='Name of the embedded flat network.'),
+    cfg.StrOpt("backend", default='flat', choices=("flat", "neutron"),
+             help="Which network service to use: 'neutron' (ports created and bound "
+                  "through the Neutron API found in the service catalog or "
+                  "[neutron] endpoint_override) or 'flat' (the embedded flat network of "
+                  "the all-in-one, configured in [flat_network])."),
+    cfg.StrOpt("ovs_bridge", default='br-int',
+             help='Integration bridge OVS ports are plugged into when the binding '
+                  'names none.'),
     cfg.StrOpt("metadata_proxy_shared_secret", default='',
              help='Secret shared with the Neutron metadata proxy to sign instance IDs.'),
     cfg.BoolOpt("service_metadata_proxy", default=False,

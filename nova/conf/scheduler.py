@@ -22,6 +22,12 @@ opts = [
         help='Keep hosts of aggregates that require traits for instances that ask for them.'),
     cfg.IntOpt("periodic_task_interval", default=60,
         help="Seconds between the scheduler's periodic tasks."),
+    cfg.BoolOpt("placement_aggregate_required_for_tenants", default=False,
+        help='With limit_tenants_to_placement_aggregate, refuse projects that no '
+             'aggregate is tagged for instead of letting them use any host.'),
+    cfg.BoolOpt("query_placement_for_image_type_support", default=False,
+        help="Ask Placement only for hosts whose driver supports the image's disk "
+             "format (the COMPUTE_IMAGE_TYPE_* traits)."),
 ]
 
 

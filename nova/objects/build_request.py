@@ -113,6 +113,17 @@ class BuildRequest(base.NovaObject):
             updates.pop(name, None)
         return updates
 
+    def get_new_instance(self, context):
+        """A new Instance carrying every field set on this request's instance, all
+        marked as changed, ready to be created in a cell."""
+        from nova import objects
+        instance = objects.Instance(context)
+        for field in self.instance.obj_fields:
+            if field in ("id",) or not self.instance.obj_attr_is_set(field):
+                continue
+            setattr(instance, field, getattr(self.instance, field))
+        return instance
+
     @base.remotable_classmethod
     def get_by_instance_uuid(cls, context, instance_uuid):
         return cls._from_db_object(

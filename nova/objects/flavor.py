@@ -5,6 +5,7 @@ from oslo_utils import uuidutils
 from nova.db.api import flavors as db
 from nova import exception
 from nova.objects import base
+from nova.objects import bulk
 from nova.objects import fields
 
 # Fields loaded on demand rather than with every flavor.
@@ -102,7 +103,7 @@ class Flavor(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictComp
         elif attrname == "projects":
             self.projects = db.projects_get(self._context, self.id)
         else:
-            self.extra_specs = db.flavor_get(self._context.elevated(), self.id)["extra_specs"]
+            self.extra_specs = db.extra_specs_get(self._context, self.id)
         self.obj_reset_changes([attrname])
 
     @base.remotable_classmethod
@@ -188,17 +189,38 @@ class Flavor(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictComp
         db.flavor_destroy(self._context, self.flavorid)
 
 
+# The fields a listing reads from each flavor row (the optional ones aside).
+_ROW_FIELDS = tuple(name for name in Flavor.fields
+                    if name not in OPTIONAL_FIELDS and name not in ("deleted", "deleted_at"))
+
+
 @base.NovaObjectRegistry.register
 class FlavorList(base.ObjectListBase, base.NovaObject):
     # Version 1.0: initial version
-    VERSION = "1.0"
+    # Version 1.1: get_all() takes expected_attrs
+    VERSION = "1.1"
 
     fields = {"objects": fields.ListOfObjectsField("Flavor")}
 
     @base.remotable_classmethod
     def get_all(cls, context, inactive=False, filters=None, sort_key="flavorid",
-                sort_dir="asc", limit=None, marker=None):
+                sort_dir="asc", limit=None, marker=None, expected_attrs=None):
+        """The visible flavors, filtered, sorted and paginated.
+
+        ``expected_attrs`` lists the optional fields loaded with the list
+        (``extra_specs`` when None); the others load per flavor on first use.
+        """
+        if expected_attrs is None:
+            expected_attrs = ("extra_specs",)
+        with_specs = "extra_specs" in expected_attrs
         rows = db.flavor_get_all(context, filters=filters, sort_key=sort_key,
-                                 sort_dir=sort_dir, limit=limit, marker=marker)
-        return base.obj_make_list(context, cls(context), Flavor, rows,
-                                  expected_attrs=["extra_specs"])
+                                 sort_dir=sort_dir, limit=limit, marker=marker,
+                                 with_extra_specs=with_specs)
+        names = _ROW_FIELDS + ("extra_specs",) if with_specs else _ROW_FIELDS
+        flavors = bulk.build(Flavor, context, rows, names,
+                             constants={"deleted": False, "deleted_at": None})
+        for flavor in flavors:
+            # What Flavor.__init__ and obj_reset_changes() keep for save().
+            flavor._orig_extra_specs = dict(flavor.extra_specs) if with_specs else {}
+            flavor._orig_projects = []
+        return bulk.make_list(cls, context, flavors)

@@ -3,6 +3,7 @@
 from nova.db.api import keypairs as db
 from nova import exception
 from nova.objects import base
+from nova.objects import bulk
 from nova.objects import fields
 
 KEYPAIR_TYPE_SSH = fields.KeyPairType.SSH
@@ -58,6 +59,10 @@ class KeyPair(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCom
         db.key_pair_destroy(self._context, self.user_id, self.name)
 
 
+# The fields read from each key pair row (it has no soft-delete columns).
+_ROW_FIELDS = tuple(name for name in KeyPair.fields if name not in ("deleted", "deleted_at"))
+
+
 @base.NovaObjectRegistry.register
 class KeyPairList(base.ObjectListBase, base.NovaObject):
     # Version 1.0: initial version
@@ -68,7 +73,9 @@ class KeyPairList(base.ObjectListBase, base.NovaObject):
     @base.remotable_classmethod
     def get_by_user(cls, context, user_id, limit=None, marker=None):
         rows = db.key_pair_get_all_by_user(context, user_id, limit=limit, marker=marker)
-        return base.obj_make_list(context, cls(context), KeyPair, rows)
+        return bulk.make_list(cls, context, bulk.build(
+            KeyPair, context, rows, _ROW_FIELDS,
+            constants={"deleted": False, "deleted_at": None}))
 
     @base.remotable_classmethod
     def get_count_by_user(cls, context, user_id):

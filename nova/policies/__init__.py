@@ -15,11 +15,17 @@ from nova.policies import flavor_access
 from nova.policies import flavor_extra_specs
 from nova.policies import flavor_manage
 from nova.policies import hypervisors
+from nova.policies import instance_actions
 from nova.policies import keypairs
 from nova.policies import limits
 from nova.policies import quota_class_sets
 from nova.policies import quota_sets
+from nova.policies import server_actions
+from nova.policies import server_external_events
 from nova.policies import server_groups
+from nova.policies import server_metadata
+from nova.policies import server_tags
+from nova.policies import servers
 from nova.policies import services
 
 MODULES = (
@@ -31,11 +37,17 @@ MODULES = (
     flavor_extra_specs,
     flavor_manage,
     hypervisors,
+    instance_actions,
     keypairs,
     limits,
     quota_class_sets,
     quota_sets,
+    server_actions,
+    server_external_events,
     server_groups,
+    server_metadata,
+    server_tags,
+    servers,
     services,
 )
 

@@ -8,11 +8,39 @@ as "this hypervisor cannot do it".
 
 from oslo_log import log as logging
 from oslo_utils import importutils
+import os_traits
 
 import nova.conf
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
+
+
+# Driver capabilities that Placement sees as traits on the compute node
+# provider (the scheduler can require or forbid them).
+CAPABILITY_TRAITS_MAP = {
+    "supports_attach_interface": os_traits.COMPUTE_NET_ATTACH_INTERFACE,
+    "supports_device_tagging": os_traits.COMPUTE_DEVICE_TAGGING,
+    "supports_tagged_attach_interface": os_traits.COMPUTE_NET_ATTACH_INTERFACE_WITH_TAG,
+    "supports_tagged_attach_volume": os_traits.COMPUTE_VOLUME_ATTACH_WITH_TAG,
+    "supports_extend_volume": os_traits.COMPUTE_VOLUME_EXTEND,
+    "supports_multiattach": os_traits.COMPUTE_VOLUME_MULTI_ATTACH,
+    "supports_trusted_certs": os_traits.COMPUTE_TRUSTED_CERTS,
+    "supports_accelerators": os_traits.COMPUTE_ACCELERATORS,
+    "supports_migrate_to_same_host": os_traits.COMPUTE_SAME_HOST_COLD_MIGRATE,
+    "supports_image_type_raw": os_traits.COMPUTE_IMAGE_TYPE_RAW,
+    "supports_image_type_qcow2": os_traits.COMPUTE_IMAGE_TYPE_QCOW2,
+    "supports_image_type_iso": os_traits.COMPUTE_IMAGE_TYPE_ISO,
+    "supports_image_type_vmdk": os_traits.COMPUTE_IMAGE_TYPE_VMDK,
+    "supports_image_type_aki": os_traits.COMPUTE_IMAGE_TYPE_AKI,
+    "supports_image_type_ami": os_traits.COMPUTE_IMAGE_TYPE_AMI,
+    "supports_image_type_ari": os_traits.COMPUTE_IMAGE_TYPE_ARI,
+    "supports_image_type_vhd": os_traits.COMPUTE_IMAGE_TYPE_VHD,
+    "supports_image_type_vhdx": os_traits.COMPUTE_IMAGE_TYPE_VHDX,
+    "supports_image_type_ploop": os_traits.COMPUTE_IMAGE_TYPE_PLOOP,
+    "supports_secure_boot": os_traits.COMPUTE_SECURITY_UEFI_SECURE_BOOT,
+    "supports_remote_managed_ports": os_traits.COMPUTE_REMOTE_MANAGED_PORTS,
+}
 
 
 class ComputeDriver:
@@ -70,6 +98,40 @@ class ComputeDriver:
     def node_is_available(self, nodename):
         return nodename in self.get_available_nodes()
 
+    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+        """Describe ``nodename`` in ``provider_tree`` (nova/compute/provider_tree.py).
+
+        The driver sets the inventories (and may add child providers, traits
+        and aggregates) of the provider named ``nodename``; the resource
+        tracker then adds the capability traits and pushes the result to
+        Placement. ``allocations`` is only given when the driver asked for it
+        (reshaping inventories between providers).
+        """
+        raise NotImplementedError()
+
+    def _get_allocation_ratios(self, inventory):
+        """{resource class: allocation ratio} for VCPU, MEMORY_MB and DISK_GB.
+
+        A configured [DEFAULT] *_allocation_ratio wins; otherwise the ratio
+        already in ``inventory`` (perhaps set by an operator in Placement)
+        stays; a resource seen for the first time gets initial_*_allocation_ratio.
+        """
+        result = {}
+        for kind, rc in (("cpu", "VCPU"), ("ram", "MEMORY_MB"), ("disk", "DISK_GB")):
+            configured = getattr(CONF, "%s_allocation_ratio" % kind)
+            if configured:
+                result[rc] = configured
+            elif rc in inventory:
+                result[rc] = inventory[rc]["allocation_ratio"]
+            else:
+                result[rc] = getattr(CONF, "initial_%s_allocation_ratio" % kind)
+        return result
+
+    def capabilities_as_traits(self):
+        """{trait: supported} for every capability that maps to a trait."""
+        return {trait: bool(self.capabilities.get(capability, False))
+                for capability, trait in CAPABILITY_TRAITS_MAP.items()}
+
     # -- instances ------------------------------------------------------------
 
     def list_instances(self):
@@ -85,6 +147,76 @@ class ComputeDriver:
             return instance.uuid in self.list_instance_uuids()
         except NotImplementedError:
             return instance.name in self.list_instances()
+
+    # -- instance lifecycle -----------------------------------------------------
+
+    def spawn(self, context, instance, image_meta, injected_files, admin_password,
+              allocations, network_info=None, block_device_info=None, power_on=True,
+              accel_info=None):
+        """Create and (unless ``power_on`` is False) start a new guest.
+
+        ``image_meta`` is an ImageMeta object, ``network_info`` the instance's
+        NetworkInfo, ``allocations`` its Placement allocations. Raises on
+        failure; the compute manager then cleans up and reschedules.
+        """
+        raise NotImplementedError()
+
+    def destroy(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, destroy_secrets=True):
+        """Power the guest off and remove it from the hypervisor (idempotent)."""
+        raise NotImplementedError()
+
+    def get_info(self, instance, use_cache=True):
+        """InstanceInfo of a guest; raises InstanceNotFound when it is not there."""
+        raise NotImplementedError()
+
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None, bad_volumes_callback=None, accel_info=None):
+        """Reboot the guest; ``reboot_type`` is 'SOFT' or 'HARD'."""
+        raise NotImplementedError()
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        """Stop the guest (a clean shutdown within ``timeout`` seconds, then force)."""
+        raise NotImplementedError()
+
+    def power_on(self, context, instance, network_info, block_device_info=None,
+                 accel_info=None):
+        raise NotImplementedError()
+
+    def pause(self, instance):
+        raise NotImplementedError()
+
+    def unpause(self, instance):
+        raise NotImplementedError()
+
+    def suspend(self, context, instance):
+        raise NotImplementedError()
+
+    def resume(self, context, instance, network_info, block_device_info=None):
+        raise NotImplementedError()
+
+    # -- images -----------------------------------------------------------------
+
+    def cache_image(self, context, image_id):
+        """Fetch image ``image_id`` into this host's image cache ahead of use.
+
+        True when the image was fetched now, False when it was already cached;
+        an error raises. A hypervisor without an image cache raises
+        NotImplementedError.
+        """
+        raise NotImplementedError()
+
+
+class InstanceInfo:
+    """What the hypervisor says about one guest."""
+
+    def __init__(self, state, internal_id=None):
+        self.state = state  # a nova.compute.power_state value
+        self.internal_id = internal_id
+
+    def __eq__(self, other):
+        return (self.__class__ == other.__class__
+                and self.__dict__ == other.__dict__)
 
 
 def load_compute_driver(virtapi=None, compute_driver=None):

@@ -5,11 +5,14 @@ usage follows them, so everything above the driver runs unchanged.
 """
 
 import json
+import threading
 import time
 
 from oslo_log import log as logging
 
 import nova.conf
+from nova.compute import power_state
+from nova import exception
 from nova.virt import driver
 
 CONF = nova.conf.CONF
@@ -17,7 +20,10 @@ LOG = logging.getLogger(__name__)
 
 
 class FakeInstance:
-    def __init__(self, name, uuid, state, vcpus=1, memory_mb=512, root_gb=1):
+    """A guest on the fake hypervisor: its name, size and power state."""
+
+    def __init__(self, name, uuid, state=power_state.RUNNING, vcpus=1, memory_mb=512,
+                 root_gb=1):
         self.name = name
         self.uuid = uuid
         self.state = state
@@ -26,13 +32,20 @@ class FakeInstance:
         self.root_gb = root_gb
 
 
+class SpawnFailure(Exception):
+    """The failure a test asked the fake hypervisor to raise on spawn."""
+
+
 class FakeDriver(driver.ComputeDriver):
     """One node (named after the host) with fixed resources, instances in memory."""
 
     capabilities = dict(driver.ComputeDriver.capabilities,
                         supports_evacuate=True, supports_migrate_to_same_host=True,
                         supports_attach_interface=True, supports_device_tagging=True,
-                        supports_multiattach=True)
+                        supports_multiattach=True, supports_tagged_attach_interface=True,
+                        supports_tagged_attach_volume=True, supports_extend_volume=True,
+                        supports_trusted_certs=True, supports_image_type_raw=True,
+                        supports_image_type_qcow2=True, supports_image_type_iso=True)
 
     # The node's size; tests and deployments may change them per class.
     vcpus = 8
@@ -47,6 +60,12 @@ class FakeDriver(driver.ComputeDriver):
         self._nodes = None
         self._host = None
         self._started = None
+        self.cached_images = set()  # image ids cache_image() was asked for
+        self._lock = threading.Lock()
+        self._spawn_failures = []
+        self._spawn_gate = threading.Event()
+        self._spawn_gate.set()
+        self.spawns_started = 0
 
     def init_host(self, host):
         self._host = host
@@ -100,16 +119,119 @@ class FakeDriver(driver.ComputeDriver):
             "numa_topology": None,
         }
 
+    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+        """VCPU, MEMORY_MB and DISK_GB of the node, with the host's reservations."""
+        inventory = provider_tree.data(nodename).inventory
+        ratios = self._get_allocation_ratios(inventory)
+        sizes = (("VCPU", self.vcpus, CONF.reserved_host_cpus),
+                 ("MEMORY_MB", self.memory_mb, CONF.reserved_host_memory_mb),
+                 ("DISK_GB", self.local_gb, -(-CONF.reserved_host_disk_mb // 1024)))
+        provider_tree.update_inventory(nodename, {
+            rc: {"total": total, "reserved": min(reserved, total), "min_unit": 1,
+                 "max_unit": total, "step_size": 1, "allocation_ratio": ratios[rc]}
+            for rc, total, reserved in sizes if total > 0})
+
     def list_instances(self):
         return [i.name for i in self.instances.values()]
 
     def list_instance_uuids(self):
         return list(self.instances)
 
-    def add_instance(self, name, uuid, state="running", **sizes):
-        """Put an instance on the fake hypervisor (used by later spawn support)."""
-        self.instances[uuid] = FakeInstance(name, uuid, state, **sizes)
+    def add_instance(self, name, uuid, state=power_state.RUNNING, **sizes):
+        """Put a guest on the fake hypervisor directly (tests)."""
+        with self._lock:
+            self.instances[uuid] = FakeInstance(name, uuid, state, **sizes)
         return self.instances[uuid]
 
     def remove_instance(self, uuid):
-        self.instances.pop(uuid, None)
+        with self._lock:
+            self.instances.pop(uuid, None)
+
+    # -- failure injection (tests) ----------------------------------------------
+
+    def hold_spawns(self):
+        """Make spawns wait until release_spawns() (a test can act mid-build)."""
+        self._spawn_gate.clear()
+
+    def release_spawns(self):
+        self._spawn_gate.set()
+
+    def fail_next_spawns(self, count=1, message="injected spawn failure"):
+        """Make the next ``count`` spawns on this driver raise SpawnFailure."""
+        with self._lock:
+            self._spawn_failures.extend([message] * count)
+
+    # -- instance lifecycle -------------------------------------------------------
+
+    def _guest(self, instance):
+        guest = self.instances.get(instance.uuid)
+        if guest is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        return guest
+
+    def spawn(self, context, instance, image_meta, injected_files, admin_password,
+              allocations, network_info=None, block_device_info=None, power_on=True,
+              accel_info=None):
+        self.spawns_started += 1
+        self._spawn_gate.wait(60)
+        with self._lock:
+            if self._spawn_failures:
+                raise SpawnFailure(self._spawn_failures.pop(0))
+            if instance.uuid in self.instances:
+                raise exception.InstanceExists(name=instance.name)
+            flavor = instance.flavor
+            self.instances[instance.uuid] = FakeInstance(
+                instance.name, instance.uuid,
+                power_state.RUNNING if power_on else power_state.SHUTDOWN,
+                vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                root_gb=flavor.root_gb + flavor.ephemeral_gb)
+        LOG.debug("Fake guest %s spawned", instance.uuid)
+
+    def destroy(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, destroy_secrets=True):
+        with self._lock:
+            self.instances.pop(instance.uuid, None)
+
+    def get_info(self, instance, use_cache=True):
+        return driver.InstanceInfo(state=self._guest(instance).state,
+                                   internal_id=instance.uuid)
+
+    def _set_state(self, instance, state, allowed=None):
+        with self._lock:
+            guest = self._guest(instance)
+            if allowed is not None and guest.state not in allowed:
+                raise exception.InstanceInvalidState(
+                    instance_uuid=instance.uuid, attr="power_state",
+                    state=power_state.STATE_MAP.get(guest.state, guest.state),
+                    method="fake hypervisor")
+            guest.state = state
+
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None, bad_volumes_callback=None, accel_info=None):
+        allowed = None if reboot_type == "HARD" else (power_state.RUNNING,)
+        self._set_state(instance, power_state.RUNNING, allowed)
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        self._set_state(instance, power_state.SHUTDOWN)
+
+    def power_on(self, context, instance, network_info, block_device_info=None,
+                 accel_info=None):
+        self._set_state(instance, power_state.RUNNING)
+
+    def pause(self, instance):
+        self._set_state(instance, power_state.PAUSED, (power_state.RUNNING,))
+
+    def unpause(self, instance):
+        self._set_state(instance, power_state.RUNNING, (power_state.PAUSED,))
+
+    def suspend(self, context, instance):
+        self._set_state(instance, power_state.SUSPENDED, (power_state.RUNNING,))
+
+    def resume(self, context, instance, network_info, block_device_info=None):
+        self._set_state(instance, power_state.RUNNING, (power_state.SUSPENDED,))
+
+    def cache_image(self, context, image_id):
+        if image_id in self.cached_images:
+            return False
+        self.cached_images.add(image_id)
+        return True

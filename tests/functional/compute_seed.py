@@ -10,7 +10,6 @@ from oslo_utils import timeutils
 import pytest
 
 import nova.conf
-from nova.api.openstack import api_version
 from nova.db import cell_setup
 from nova.db import migration
 from nova import objects
@@ -23,12 +22,6 @@ def parsed_conf():
     if conf._namespace is None:
         conf([], project="nova", default_config_files=[])
     yield conf
-
-
-@pytest.fixture
-def newest_microversion(monkeypatch):
-    """Serve microversions up to 2.88 so that the version-specific views are reachable."""
-    monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.88")
 
 
 def add_service(api, host, binary="nova-compute", topic=None, ctxt=None):

@@ -17,7 +17,7 @@ OVERRIDES = {
     ("DEFAULT", "report_interval"): 1,
     ("DEFAULT", "periodic_fuzzy_delay"): 0,
     ("DEFAULT", "host"): "test-host",
-    ("compute", "sync_instance_info_interval"): 1,
+    ("DEFAULT", "scheduler_instance_sync_interval"): 1,
 }
 
 

@@ -3,7 +3,6 @@
 import pytest
 
 from tests.functional.compute_seed import add_compute
-from tests.functional.compute_seed import newest_microversion  # noqa: F401
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("parsed_conf")
@@ -33,7 +32,7 @@ def test_aggregate_lifecycle_with_the_cli(api):
     assert api.osc("aggregate", "list") == []
 
 
-def test_crud_views_and_errors(api, newest_microversion):  # noqa: F811
+def test_crud_views_and_errors(api):
     status, _h, body = api.request("POST", "/os-aggregates",
                                    {"aggregate": {"name": "agg1", "availability_zone": "az1"}})
     assert status == 200

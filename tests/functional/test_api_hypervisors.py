@@ -8,7 +8,6 @@ from nova import rpc
 from nova.virt import fake
 from tests.functional.compute_seed import add_compute
 from tests.functional.compute_seed import mark_down
-from tests.functional.compute_seed import newest_microversion  # noqa: F401
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("parsed_conf")
@@ -38,7 +37,7 @@ def test_hypervisor_list_show_and_stats_with_the_cli(api, compute_rpc_server):
     assert stats["local_gb"] == 700
 
 
-def test_views_before_253(api, newest_microversion):  # noqa: F811
+def test_views_before_253(api):
     service, node = add_compute(api, "cmp1")
     status, _h, body = api.request("GET", "/os-hypervisors")
     assert status == 200
@@ -76,7 +75,7 @@ def test_views_before_253(api, newest_microversion):  # noqa: F811
     assert status == 403
 
 
-def test_v253_uuids_pattern_servers_and_paging(api, newest_microversion):  # noqa: F811
+def test_v253_uuids_pattern_servers_and_paging(api):
     nodes = {}
     for host in ("cmp1", "cmp2", "other3"):
         nodes[host] = add_compute(api, host)[1]
@@ -126,7 +125,7 @@ def test_v253_uuids_pattern_servers_and_paging(api, newest_microversion):  # noq
                        version="2.53")[0] == 400
 
 
-def test_v288_drops_resources_and_statistics(api, newest_microversion):  # noqa: F811
+def test_v288_drops_resources_and_statistics(api):
     service, node = add_compute(api, "cmp1")
     mark_down(service)
     path = "/os-hypervisors/%s" % node.uuid
@@ -171,7 +170,7 @@ def compute_rpc_server(api):
         server.wait()
 
 
-def test_uptime_over_rpc(api, compute_rpc_server, newest_microversion):  # noqa: F811
+def test_uptime_over_rpc(api, compute_rpc_server):
     service, node = add_compute(api, "cmp1")
     status, _h, body = api.request("GET", "/os-hypervisors/%d/uptime" % node.id)
     assert status == 200, body

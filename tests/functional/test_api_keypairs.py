@@ -2,16 +2,10 @@
 
 import pytest
 
-from nova.api.openstack import api_version
 from nova.compute import keypairs as keypair_api
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
 
-pytestmark = pytest.mark.usefixtures("parsed_conf", "max_version")
-
-
-@pytest.fixture
-def max_version(monkeypatch):
-    monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.92")
+pytestmark = pytest.mark.usefixtures("parsed_conf")
 
 
 @pytest.fixture(scope="module")

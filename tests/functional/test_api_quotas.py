@@ -2,21 +2,15 @@
 
 import pytest
 
-from nova.api.openstack import api_version
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
 
-pytestmark = pytest.mark.usefixtures("parsed_conf", "max_version")
+pytestmark = pytest.mark.usefixtures("parsed_conf")
 
 NETWORK_KEYS = {"fixed_ips", "floating_ips", "security_groups", "security_group_rules"}
 INJECTION_KEYS = {"injected_files", "injected_file_content_bytes",
                   "injected_file_path_length"}
 BASE_KEYS = {"instances", "cores", "ram", "metadata_items", "key_pairs", "server_groups",
              "server_group_members"}
-
-
-@pytest.fixture
-def max_version(monkeypatch):
-    monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.92")
 
 
 def test_cli_quota_set_and_show(api):

@@ -2,16 +2,10 @@
 
 import pytest
 
-from nova.api.openstack import api_version
 from nova import objects
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
 
-pytestmark = pytest.mark.usefixtures("parsed_conf", "max_version")
-
-
-@pytest.fixture
-def max_version(monkeypatch):
-    monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.92")
+pytestmark = pytest.mark.usefixtures("parsed_conf")
 
 
 def _create(api, body, version=None, user="alice", project="p1"):

@@ -8,7 +8,6 @@ from tests.functional.compute_seed import add_cell
 from tests.functional.compute_seed import add_compute
 from tests.functional.compute_seed import add_service
 from tests.functional.compute_seed import mark_down
-from tests.functional.compute_seed import newest_microversion  # noqa: F401
 from tests.functional.compute_seed import parsed_conf  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("parsed_conf")
@@ -65,7 +64,7 @@ def test_disable_with_reason_and_enable_with_the_cli(api):
     assert service["disabled_reason"] is None
 
 
-def test_legacy_action_urls_and_errors(api, newest_microversion):  # noqa: F811
+def test_legacy_action_urls_and_errors(api):
     add_compute(api, "cmp1")
     status, _h, body = api.request("PUT", "/os-services/disable",
                                    {"host": "cmp1", "binary": "nova-compute"})
@@ -102,7 +101,7 @@ def test_legacy_action_urls_and_errors(api, newest_microversion):  # noqa: F811
     assert "forbidden" in body
 
 
-def test_force_down_with_the_cli(api, newest_microversion):  # noqa: F811
+def test_force_down_with_the_cli(api):
     add_compute(api, "cmp1")
     api.osc("compute", "service", "set", "--down", "cmp1", "nova-compute", version="2.11")
     rows = api.osc("compute", "service", "list", "--long", version="2.11")
@@ -111,7 +110,7 @@ def test_force_down_with_the_cli(api, newest_microversion):  # noqa: F811
     assert row["Forced Down"] is True
 
 
-def test_v253_update_and_delete_by_uuid(api, newest_microversion):  # noqa: F811
+def test_v253_update_and_delete_by_uuid(api):
     service, _node = add_compute(api, "cmp1")
     conductor = add_service(api, "ctl1", "nova-conductor")
     status, _h, body = api.request("GET", "/os-services?host=cmp1", version="2.53")
@@ -168,7 +167,7 @@ def test_delete_compute_with_instances_conflicts(api):
     assert api.request("GET", "/os-services")[2]["services"] == []
 
 
-def test_services_of_every_cell(api, tmp_path, newest_microversion):  # noqa: F811
+def test_services_of_every_cell(api, tmp_path):
     """Listing gathers all cells; a UUID or a host finds its service in its own cell."""
     cell2 = add_cell(api, tmp_path)
     add_compute(api, "near1")

@@ -175,7 +175,9 @@ def test_nova_all_runs_everything_in_one_process(tmp_path):
                     "metadata_listen_port": ports["metadata"],
                     "log_file": str(tmp_path / "nova-all.log")},
         "vnc": {"novncproxy_host": "127.0.0.1", "novncproxy_port": ports["novnc"]},
-        "spice": {"html5proxy_host": "127.0.0.1", "html5proxy_port": ports["spice"]}})
+        "spice": {"html5proxy_host": "127.0.0.1", "html5proxy_port": ports["spice"]},
+        "image_store": {"port": 0},
+        "all_in_one": {"clouds_yaml": str(tmp_path / "clouds.yaml")}})
     daemon = nova_procs.Daemon("nova-all", conf)
     try:
         # No transport_url and no databases configured: in-process queue, SQLite files.

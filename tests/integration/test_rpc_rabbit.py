@@ -62,7 +62,7 @@ def test_calls_casts_fanout_and_reconnect(tmp_path, rabbit_vhost, transport):
         nova_procs.base_sections(tmp_path, "ctl-host", rabbit_vhost.url, db_url))
     compute_sections = nova_procs.base_sections(
         tmp_path, "cpu-host", rabbit_vhost.url, db_url=None,
-        compute={"sync_instance_info_interval": 1})
+        DEFAULT={"scheduler_instance_sync_interval": 1})
     compute_conf = nova_procs.write_config(str(tmp_path / "compute.conf"), compute_sections)
     parser = configparser.RawConfigParser(strict=False)
     parser.read(compute_conf)

@@ -102,6 +102,105 @@ EXPECTED = {
         ADMIN, ("GET", "/os-server-groups")),
     "os_compute_api:os-server-groups:show": (
         READER_OR_ADMIN, ("GET", "/os-server-groups/{server_group_id}")),
+    # Servers (read/update side), server metadata, tags, instance actions.
+    "os_compute_api:servers:index": (READER_OR_ADMIN, ("GET", "/servers")),
+    "os_compute_api:servers:detail": (READER_OR_ADMIN, ("GET", "/servers/detail")),
+    "os_compute_api:servers:index:get_all_tenants": (ADMIN, ("GET", "/servers")),
+    "os_compute_api:servers:detail:get_all_tenants": (ADMIN, ("GET", "/servers/detail")),
+    "os_compute_api:servers:allow_all_filters": (ADMIN, ("GET", "/servers")),
+    "os_compute_api:servers:show": (READER_OR_ADMIN, ("GET", "/servers/{server_id}")),
+    "os_compute_api:servers:show:flavor-extra-specs": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}")),
+    "os_compute_api:servers:show:host_status": (ADMIN, ("GET", "/servers/{server_id}")),
+    "os_compute_api:servers:show:host_status:unknown-only": (
+        ADMIN, ("GET", "/servers/{server_id}")),
+    "os_compute_api:servers:create": (base.PROJECT_MEMBER, ("POST", "/servers")),
+    "os_compute_api:servers:create:forced_host": (ADMIN, ("POST", "/servers")),
+    "os_compute_api:servers:create:requested_destination": (ADMIN, ("POST", "/servers")),
+    "os_compute_api:servers:create:attach_volume": (base.PROJECT_MEMBER,
+                                                    ("POST", "/servers")),
+    "os_compute_api:servers:create:attach_network": (base.PROJECT_MEMBER,
+                                                     ("POST", "/servers")),
+    "os_compute_api:servers:create:trusted_certs": (base.PROJECT_MEMBER,
+                                                    ("POST", "/servers")),
+    "os_compute_api:servers:create:zero_disk_flavor": (ADMIN, ("POST", "/servers")),
+    "os_compute_api:servers:create_image": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (createImage)")),
+    "os_compute_api:servers:create_image:allow_volume_backed": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (createImage)")),
+    "os_compute_api:servers:delete": (MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}")),
+    "os_compute_api:servers:update": (MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}")),
+    "os_compute_api:servers:confirm_resize": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (confirmResize)")),
+    "os_compute_api:servers:revert_resize": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (revertResize)")),
+    "os_compute_api:servers:reboot": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (reboot)")),
+    "os_compute_api:servers:resize": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (resize)")),
+    "os_compute_api:servers:rebuild": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (rebuild)")),
+    "os_compute_api:servers:rebuild:trusted_certs": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (rebuild)")),
+    "os_compute_api:servers:start": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (os-start)")),
+    "os_compute_api:servers:stop": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (os-stop)")),
+    "os_compute_api:servers:trigger_crash_dump": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (trigger_crash_dump)")),
+    "os_compute_api:os-extended-server-attributes": (ADMIN, ("GET", "/servers/{server_id}")),
+    "os_compute_api:server-metadata:index": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/metadata")),
+    "os_compute_api:server-metadata:show": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/metadata/{key}")),
+    "os_compute_api:server-metadata:create": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/metadata")),
+    "os_compute_api:server-metadata:update_all": (
+        MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}/metadata")),
+    "os_compute_api:server-metadata:update": (
+        MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}/metadata/{key}")),
+    "os_compute_api:server-metadata:delete": (
+        MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}/metadata/{key}")),
+    "os_compute_api:os-server-tags:index": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/tags")),
+    "os_compute_api:os-server-tags:show": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/tags/{tag}")),
+    "os_compute_api:os-server-tags:update_all": (
+        MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}/tags")),
+    "os_compute_api:os-server-tags:update": (
+        MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}/tags/{tag}")),
+    "os_compute_api:os-server-tags:delete_all": (
+        MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}/tags")),
+    "os_compute_api:os-server-tags:delete": (
+        MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}/tags/{tag}")),
+    "os_compute_api:os-server-external-events:create": (
+        ADMIN, ("POST", "/os-server-external-events")),
+    "os_compute_api:os-instance-actions:list": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-instance-actions")),
+    "os_compute_api:os-instance-actions:show": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-instance-actions/{request_id}")),
+    "os_compute_api:os-instance-actions:events": (
+        ADMIN, ("GET", "/servers/{server_id}/os-instance-actions/{request_id}")),
+    "os_compute_api:os-instance-actions:events:details": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-instance-actions/{request_id}")),
+    "os_compute_api:os-lock-server:lock": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (lock)")),
+    "os_compute_api:os-lock-server:unlock": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (unlock)")),
+    "os_compute_api:os-lock-server:unlock:unlock_override": (
+        ADMIN, ("POST", "/servers/{server_id}/action (unlock)")),
+    "os_compute_api:os-pause-server:pause": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (pause)")),
+    "os_compute_api:os-pause-server:unpause": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (unpause)")),
+    "os_compute_api:os-suspend-server:suspend": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (suspend)")),
+    "os_compute_api:os-suspend-server:resume": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (resume)")),
+    "os_compute_api:os-deferred-delete:force": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (forceDelete)")),
+    "os_compute_api:os-deferred-delete:restore": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (restore)")),
 }
 
 BASE_RULES = {"context_is_admin", "admin_or_owner", "admin_api", "project_member_api",

@@ -13,7 +13,7 @@ from nova import exception
 
 # The oldest and newest microversion this API serves.
 MIN_API_VERSION = "2.1"
-MAX_API_VERSION = "2.1"
+MAX_API_VERSION = "2.100"
 
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 

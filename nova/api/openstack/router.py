@@ -45,6 +45,14 @@ def negotiate_version(req):
     req.api_version_request = version
 
 
+def _check_query_string(req):
+    """400 for a query string that does not decode as UTF-8 (webob would raise later)."""
+    try:
+        req.GET
+    except UnicodeDecodeError:
+        raise webob.exc.HTTPBadRequest(explanation="The query string is not valid UTF-8.")
+
+
 class APIRouterV21:
     """The compute API v2.1 as a WSGI application."""
 
@@ -81,6 +89,7 @@ class APIRouterV21:
     def __call__(self, req):
         try:
             negotiate_version(req)
+            _check_query_string(req)
             match = self._route(req)
             if match is None:
                 raise webob.exc.HTTPNotFound(explanation="The resource could not be found.")

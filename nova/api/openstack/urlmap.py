@@ -22,7 +22,10 @@ class URLMap:
 
     @webob.dec.wsgify
     def __call__(self, req):
-        path = req.path_info or "/"
+        try:
+            path = req.path_info or "/"
+        except UnicodeDecodeError:
+            return faults.fault_response(400, "The URL path is not valid UTF-8.")
         for prefix, app in self.mapping:
             if prefix == "/":
                 return req.get_response(app)

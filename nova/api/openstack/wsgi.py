@@ -103,8 +103,13 @@ def parse_json_body(req):
         raise webob.exc.HTTPUnsupportedMediaType(
             explanation="Unsupported Content-Type")
     try:
-        return json.loads(req.body.decode(req.charset or "utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(req.body.decode(req.charset or "utf-8"))
+        # A lone surrogate ("\\ud800") parses but no database can store it.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return body
+    except LookupError:  # a charset Python does not know
+        raise webob.exc.HTTPBadRequest(explanation="Unknown charset %s" % req.charset)
+    except (ValueError, UnicodeError, RecursionError):  # RecursionError: too deep
         raise webob.exc.HTTPBadRequest(explanation="Malformed request body")
 
 

@@ -36,6 +36,20 @@ def _check_ipv6(value):
     return netaddr.valid_ipv6(value)
 
 
+@_FORMAT_CHECKER.checks("base64")
+def _check_base64(value):
+    import base64
+    import binascii
+    if not isinstance(value, str):
+        return True
+    try:
+        base64.b64decode(value.encode("ascii") if value.isascii() else b"!",
+                         validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def _path(error):
     parts = [str(p) for p in error.path]
     return "/".join(parts)

@@ -1,37 +1,78 @@
-"""API-database queries on flavors, their extra specs and their project access."""
+"""API-database queries on flavors, their extra specs and their project access.
+
+Reads are SQLAlchemy Core selects returning plain dicts: a listing of a
+thousand flavors costs one query for the flavors and, only when the caller
+asks for them, one more for all their extra specs. Project access lists are
+never read with a listing (only the flavor-access API needs them).
+"""
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import utils as sqlalchemyutils
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from nova.db.api import api
 from nova.db.api import models
 from nova import exception
 
+_FLAVORS = models.Flavor.__table__
+_SPECS = models.FlavorExtraSpecs.__table__
+_ACCESS = models.FlavorProjects.__table__
 
-def _visible_query(context):
+# The columns of a flavor row, in table order (the keys of every flavor dict).
+COLUMNS = tuple(_FLAVORS.c.keys())
+
+
+def _shared_with(project_id):
+    """The flavors whose access list names ``project_id``."""
+    return sa.exists().where(_ACCESS.c.flavor_id == _FLAVORS.c.id,
+                             _ACCESS.c.project_id == project_id)
+
+
+def _visible(context, stmt):
     """Flavors the caller may see: all for admins, else public or shared with them."""
-    query = context.session.query(models.Flavor).options(
-        orm.selectinload(models.Flavor.extra_specs),
-        orm.selectinload(models.Flavor.projects))
-    if not context.is_admin:
-        query = query.filter(sa.or_(
-            models.Flavor.is_public == sa.true(),
-            models.Flavor.projects.any(project_id=context.project_id)))
-    return query
+    if context.is_admin:
+        return stmt
+    return stmt.where(sa.or_(_FLAVORS.c.is_public == sa.true(),
+                             _shared_with(context.project_id)))
+
+
+def _flavor_rows(context, stmt):
+    return [dict(zip(COLUMNS, row)) for row in context.session.execute(stmt)]
+
+
+def _specs_by_flavor(context, ids_stmt):
+    """``{flavor primary key: {key: value}}`` for the flavors ``ids_stmt`` selects."""
+    ids = ids_stmt.subquery()
+    stmt = (sa.select(_SPECS.c.flavor_id, _SPECS.c.key, _SPECS.c.value)
+            .join(ids, ids.c.id == _SPECS.c.flavor_id))
+    specs = {}
+    for flavor_id, key, value in context.session.execute(stmt):
+        specs.setdefault(flavor_id, {})[key] = value
+    return specs
+
+
+def _specs_of(context, flavor_id):
+    rows = context.session.execute(
+        sa.select(_SPECS.c.key, _SPECS.c.value).where(_SPECS.c.flavor_id == flavor_id))
+    return dict(rows.all())
 
 
 def _to_dict(row):
-    values = {c.name: getattr(row, c.name) for c in models.Flavor.__table__.columns}
+    """The dict of an ORM flavor row (writers), with its specs and projects."""
+    values = {name: getattr(row, name) for name in COLUMNS}
     values["extra_specs"] = {spec.key: spec.value for spec in row.extra_specs}
     values["projects"] = sorted(p.project_id for p in row.projects)
     return values
 
 
 def _get(context, **filters):
-    row = _visible_query(context).filter_by(**filters).first()
-    return _to_dict(row) if row is not None else None
+    stmt = _visible(context, sa.select(_FLAVORS).filter_by(**filters))
+    rows = _flavor_rows(context, stmt.limit(1))
+    if not rows:
+        return None
+    flavor = rows[0]
+    flavor["extra_specs"] = _specs_of(context, flavor["id"])
+    return flavor
 
 
 @api.reader
@@ -60,30 +101,51 @@ def flavor_get_by_name(context, name):
 
 @api.reader
 def flavor_get_all(context, filters=None, sort_key="flavorid", sort_dir="asc",
-                   limit=None, marker=None):
-    """Flavors as dicts, filtered and paginated; ``marker`` is a flavorid."""
+                   limit=None, marker=None, with_extra_specs=True):
+    """Flavors as dicts, filtered and paginated; ``marker`` is a flavorid.
+
+    Each dict holds the flavor's columns and, with ``with_extra_specs``, an
+    ``extra_specs`` dict read for the whole page in one more query.
+    """
     filters = filters or {}
-    query = _visible_query(context)
+    flavors = _FLAVORS.c
+    stmt = _visible(context, sa.select(_FLAVORS))
     if "min_memory_mb" in filters:
-        query = query.filter(models.Flavor.memory_mb >= filters["min_memory_mb"])
+        stmt = stmt.where(flavors.memory_mb >= filters["min_memory_mb"])
     if "min_root_gb" in filters:
-        query = query.filter(models.Flavor.root_gb >= filters["min_root_gb"])
+        stmt = stmt.where(flavors.root_gb >= filters["min_root_gb"])
     if "disabled" in filters:
-        query = query.filter(models.Flavor.disabled == bool(filters["disabled"]))
+        stmt = stmt.where(flavors.disabled == bool(filters["disabled"]))
     if filters.get("is_public") is not None:
-        public = models.Flavor.is_public == bool(filters["is_public"])
+        public = flavors.is_public == bool(filters["is_public"])
         if filters["is_public"] and context.project_id is not None:
             # A project sees the flavors shared with it beside the public ones.
-            public = sa.or_(public, models.Flavor.projects.any(project_id=context.project_id))
-        query = query.filter(public)
+            public = sa.or_(public, _shared_with(context.project_id))
+        stmt = stmt.where(public)
     marker_row = None
     if marker is not None:
-        marker_row = _visible_query(context).filter_by(flavorid=marker).first()
+        marker_row = context.session.execute(
+            _visible(context, sa.select(_FLAVORS).where(flavors.flavorid == marker))
+            .limit(1)).first()
         if marker_row is None:
             raise exception.MarkerNotFound(marker=marker)
-    query = sqlalchemyutils.paginate_query(query, models.Flavor, limit, [sort_key, "id"],
-                                           marker=marker_row, sort_dir=sort_dir)
-    return [_to_dict(row) for row in query.all()]
+    stmt = sqlalchemyutils.paginate_query(stmt, models.Flavor, limit, [sort_key, "id"],
+                                          marker=marker_row, sort_dir=sort_dir)
+    rows = _flavor_rows(context, stmt)
+    if with_extra_specs and rows:
+        ids = stmt.with_only_columns(flavors.id)
+        if limit is None:
+            ids = ids.order_by(None)  # the order only matters to pick a page
+        specs = _specs_by_flavor(context, ids)
+        for row in rows:
+            row["extra_specs"] = specs.get(row["id"], {})
+    return rows
+
+
+@api.reader
+def extra_specs_get(context, flavor_id):
+    """The extra specs of the flavor with primary key ``flavor_id``."""
+    return _specs_of(context, flavor_id)
 
 
 @api.writer

@@ -240,3 +240,22 @@ class QuotaClass(ApiBase, NovaBase):
     class_name = sa.Column(sa.String(255))
     resource = sa.Column(sa.String(255))
     hard_limit = sa.Column(sa.Integer)
+
+
+class FixedIP(ApiBase, NovaBase):
+    """An address of the embedded flat network held by an instance (row = allocation)."""
+
+    __tablename__ = "fixed_ips"
+    __table_args__ = (
+        sa.UniqueConstraint("network_id", "address", name="uniq_fixed_ips0network_id0address"),
+        sa.UniqueConstraint("mac_address", name="uniq_fixed_ips0mac_address"),
+        sa.UniqueConstraint("vif_id", name="uniq_fixed_ips0vif_id"),
+        sa.Index("fixed_ips_instance_uuid_idx", "instance_uuid"),
+    )
+    id = sa.Column(sa.Integer, primary_key=True)
+    network_id = sa.Column(sa.String(36), nullable=False)
+    address = sa.Column(sa.String(39), nullable=False)
+    instance_uuid = sa.Column(sa.String(36), nullable=False)
+    vif_id = sa.Column(sa.String(36), nullable=False)
+    mac_address = sa.Column(sa.String(17), nullable=False)
+    host = sa.Column(sa.String(255))

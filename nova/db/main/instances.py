@@ -6,6 +6,8 @@ Functions return plain dicts: the instance's columns, plus whichever of
 caller asked for in ``columns_to_join``.
 """
 
+import types
+
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -28,7 +30,9 @@ EXTRA_COLUMNS = ("flavor", "keypairs", "numa_topology", "pci_requests", "vcpu_mo
 EXACT_FILTERS = ("uuid", "project_id", "user_id", "host", "node", "vm_state", "task_state",
                  "image_ref", "instance_type_id", "reservation_id", "locked", "hidden",
                  "cleaned", "key_name", "availability_zone", "power_state", "launch_index",
-                 "compute_id", "locked_by")
+                 "compute_id", "locked_by", "config_drive", "kernel_id", "ramdisk_id",
+                 "root_device_name", "access_ip_v4", "access_ip_v6", "auto_disk_config",
+                 "progress")
 # Filters matched as a regular expression (the API's "name" is display_name).
 REGEX_FILTERS = ("display_name", "hostname", "display_description")
 
@@ -357,7 +361,8 @@ def _apply_filters(context, query, filters):
 
 @api.reader
 def instance_get_all_by_filters_sort(context, filters, limit=None, marker=None,
-                                     columns_to_join=None, sort_keys=None, sort_dirs=None):
+                                     columns_to_join=None, sort_keys=None, sort_dirs=None,
+                                     marker_values=None):
     """Instances matching ``filters``, sorted and paginated after ``marker``.
 
     Filters (all optional): deleted (True/False; soft_deleted says whether
@@ -365,6 +370,9 @@ def instance_get_all_by_filters_sort(context, filters, limit=None, marker=None,
     changes-before, the EXACT_FILTERS columns (a list means any of),
     metadata/system_metadata (dict or list of dicts, all must match),
     tags, tags-any, not-tags, not-tags-any, and the REGEX_FILTERS columns.
+
+    ``marker_values`` (a dict of sort-key values) pages after a position
+    rather than a row, for a marker that lives in another cell's database.
     """
     filters = filters or {}
     if filters.get("uuid") is not None and not _as_list(filters["uuid"]):
@@ -380,6 +388,8 @@ def instance_get_all_by_filters_sort(context, filters, limit=None, marker=None,
             uuid=marker).first()
         if marker_row is None:
             raise exception.MarkerNotFound(marker=marker)
+    elif marker_values is not None:
+        marker_row = types.SimpleNamespace(**marker_values)
     query = query_utils.paginate(query, models.Instance, limit, sort_keys, sort_dirs,
                                  marker_row)
     rows = _options(query, columns_to_join).all()

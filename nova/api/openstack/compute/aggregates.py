@@ -2,7 +2,9 @@
 
 The ``availability_zone`` metadata key makes an aggregate an availability
 zone. Its rules: the name may not be the internal services' zone, and a host
-may not belong to two aggregates whose zones differ.
+may not belong to two aggregates whose zones differ. From 2.81 POST
+/os-aggregates/{id}/images asks the conductor to pre-cache images on the
+aggregate's hosts (202; the work goes on in the background).
 """
 
 from oslo_utils import strutils
@@ -14,12 +16,14 @@ from nova.api.openstack.compute.views import aggregates as views
 from nova.api.openstack import wsgi
 from nova.api import validation
 from nova.compute import host_api
+from nova import conductor
 from nova import exception
 from nova import objects
 
 CONF = nova.conf.CONF
 
 POLICY = "os_compute_api:os-aggregates:%s"
+IMAGES_POLICY = "compute:aggregates:images"
 AZ_KEY = "availability_zone"
 
 
@@ -30,6 +34,8 @@ class InvalidAggregateAction(exception.Invalid):
 def _aggregate_id(aggregate_id):
     if not strutils.is_int_like(aggregate_id):
         raise webob.exc.HTTPBadRequest(explanation="Invalid aggregate id %s" % aggregate_id)
+    if not -2 ** 63 <= int(aggregate_id) < 2 ** 63:  # beyond any id a database can hold
+        raise exception.AggregateNotFound(aggregate_id=aggregate_id)
     return int(aggregate_id)
 
 
@@ -203,8 +209,27 @@ def action(req, aggregate_id):
         req.context, aggregate.id))}
 
 
+@wsgi.api_version("2.81")
+@wsgi.expected_errors((400, 404))
+@wsgi.response(202)
+@validation.schema(schemas.images_v281)
+def images(req, aggregate_id):
+    context = req.context
+    context.can(IMAGES_POLICY, target={})
+    image_ids = [entry["id"] for entry in req.get_json()["cache"]]
+    if len(set(image_ids)) != len(image_ids):
+        raise webob.exc.HTTPBadRequest(explanation="Duplicate images in request")
+    aggregate = _get(context, aggregate_id)
+    try:
+        conductor.ComputeTaskAPI().cache_images(context, aggregate, image_ids)
+    except exception.NovaException as exc:
+        raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
+    return None
+
+
 ROUTES = [
     ("/os-aggregates", {"GET": index, "POST": create}),
     ("/os-aggregates/{aggregate_id}", {"GET": show, "PUT": update, "DELETE": delete}),
     ("/os-aggregates/{aggregate_id}/action", {"POST": action}),
+    ("/os-aggregates/{aggregate_id}/images", {"POST": images}),
 ]

@@ -2,6 +2,7 @@
 
 import webob.exc
 
+from nova.api.openstack import api_version
 from nova.api.openstack.compute import flavors
 from nova.api.openstack.compute.schemas import flavor_access as schema
 from nova.api.openstack import wsgi
@@ -33,7 +34,8 @@ def _add(req, flavor_id):
     req.context.can(POLICY % "add_tenant", target={})
     tenant = req.get_json()["addTenantAccess"]["tenant"]
     flavor = flavors.get_flavor(req, flavor_id)
-    if flavor.is_public:
+    # Before 2.7 access to a public flavor was recorded (and had no effect).
+    if flavor.is_public and api_version.is_supported(req, "2.7"):
         raise webob.exc.HTTPConflict(explanation="Can not add access to a public flavor.")
     try:
         flavor.add_access(tenant)

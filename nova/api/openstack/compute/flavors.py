@@ -29,12 +29,13 @@ def _parse_is_public(value):
 def _int_filter(req, name):
     value = req.GET.get(name)
     try:
-        return int(value)
+        # Beyond 64 bits no row can match differently; databases refuse such literals.
+        return min(max(int(value), -2 ** 63), 2 ** 63 - 1)
     except (TypeError, ValueError):
         raise webob.exc.HTTPBadRequest(explanation="Invalid %s filter [%s]" % (name, value))
 
 
-def _list(req):
+def _list(req, with_extra_specs=False):
     ctxt = req.context
     filters = {}
     if ctxt.is_admin:
@@ -51,9 +52,10 @@ def _list(req):
     limit, marker = common.get_limit_and_marker(req)
     sort_keys, sort_dirs = common.get_sort_params(req, "flavorid", "asc")
     try:
-        return objects.FlavorList.get_all(ctxt, filters=filters, sort_key=sort_keys[0],
-                                          sort_dir=sort_dirs[0], limit=limit,
-                                          marker=marker)
+        return objects.FlavorList.get_all(
+            ctxt, filters=filters, sort_key=sort_keys[0], sort_dir=sort_dirs[0],
+            limit=limit, marker=marker,
+            expected_attrs=["extra_specs"] if with_extra_specs else [])
     except exception.MarkerNotFound:
         raise webob.exc.HTTPBadRequest(explanation="marker [%s] not found" % marker)
 
@@ -71,7 +73,8 @@ def index(req):
 @validation.query_schema(schema.index_query_v275, "2.75")
 def detail(req):
     """GET /flavors/detail: the visible flavors in full."""
-    return views.collection(req, _list(req), views.detail, "flavors/detail")
+    flavors = _list(req, with_extra_specs=views.shows_extra_specs(req))
+    return views.collection(req, flavors, views.detail, "flavors/detail")
 
 
 def get_flavor(req, flavor_id):

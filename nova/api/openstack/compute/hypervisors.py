@@ -1,6 +1,6 @@
 """os-hypervisors: the compute nodes of every cell and their resources.
 
-Before 2.53 hypervisors are addressed by integer id and searched with
+2.33 pages the lists with limit/marker (the marker an integer id). Before 2.53 hypervisors are addressed by integer id and searched with
 /{pattern}/search and /{pattern}/servers; from 2.53 by UUID with the
 hypervisor_hostname_pattern / with_servers / limit / marker query parameters.
 2.88 drops the resource fields from the view, adds ``uptime`` to show and
@@ -57,19 +57,24 @@ def _list(req, detail):
     api = host_api.HostAPI()
     limit = marker = pattern = None
     with_servers = False
+    paged = req.is_at_least("2.33")
+    if paged:
+        limit, marker = common.get_limit_and_marker(req)
+        if "limit" not in req.GET:
+            limit = None
     if req.is_at_least("2.53"):
         with_servers = strutils.bool_from_string(_query_value(req, "with_servers") or False,
                                                  strict=True)
         pattern = _query_value(req, "hypervisor_hostname_pattern")
-        limit, marker = common.get_limit_and_marker(req)
-        if "limit" not in req.GET:
-            limit = None
         if pattern is not None and (limit is not None or marker is not None):
             raise webob.exc.HTTPBadRequest(
                 explanation="Paging over hypervisors with the "
                             "hypervisor_hostname_pattern query parameter is not supported.")
         if marker is not None and not uuidutils.is_uuid_like(marker):
             raise webob.exc.HTTPBadRequest(explanation="Invalid marker %s" % marker)
+    elif marker is not None:
+        # 2.33-2.52 page by the integer id; the listing itself pages by UUID.
+        marker = _marker_uuid(context, api, marker)
     try:
         nodes = api.compute_node_get_all(context, limit=limit, marker=marker,
                                          pattern=pattern)
@@ -87,20 +92,33 @@ def _list(req, detail):
                                  servers=_servers(req, api, node, with_servers),
                                  service=services[node.uuid]))
     body = {"hypervisors": hypervisors}
-    if req.is_at_least("2.53") and limit is not None and len(nodes) == limit:
+    if paged and limit is not None and len(nodes) == limit:
         url = "os-hypervisors/detail" if detail else "os-hypervisors"
+        id_key = "uuid" if req.is_at_least("2.53") else "id"
         body["hypervisors_links"] = common.collection_links(
-            req, [{"id": n.uuid} for n in nodes], url)
+            req, [{"id": getattr(n, id_key)} for n in nodes], url)
     return body
 
 
+def _marker_uuid(context, api, marker):
+    """The UUID of the compute node whose integer id is ``marker`` (400 if none)."""
+    if not strutils.is_int_like(marker):
+        raise webob.exc.HTTPBadRequest(explanation="Invalid marker %s" % marker)
+    try:
+        return api.compute_node_get(context, marker).uuid
+    except host_api.HypervisorNotFound:
+        raise webob.exc.HTTPBadRequest(explanation="Invalid marker %s" % marker)
+
+
 @wsgi.expected_errors((400, 404))
+@validation.query_schema(schemas.list_query_v233, "2.33", "2.52")
 @validation.query_schema(schemas.list_query_v253, "2.53")
 def index(req):
     return _list(req, detail=False)
 
 
 @wsgi.expected_errors((400, 404))
+@validation.query_schema(schemas.list_query_v233, "2.33", "2.52")
 @validation.query_schema(schemas.list_query_v253, "2.53")
 def detail(req):
     return _list(req, detail=True)

@@ -21,6 +21,13 @@ ROUTE_MODULES = (
     "hypervisors",
     "aggregates",
     "server_groups",
+    "servers",
+    "server_create",
+    "server_actions",
+    "server_metadata",
+    "server_tags",
+    "instance_actions",
+    "server_external_events",
 )
 
 _PACKAGE = "nova.api.openstack.compute"

@@ -51,9 +51,15 @@ def index(req):
         if value:
             filters[key] = value
     api = _host_api()
-    services = api.service_get_all(context, filters=filters, set_zones=True)
-    services.sort(key=lambda s: (s.host or "", s.binary or "", s.id))
-    return {"services": [_view(req, api, s) for s in services]}
+    # 2.69: the compute hosts of a cell that does not answer are listed too,
+    # as minimal records, rather than left out.
+    cell_down_support = req.is_at_least("2.69")
+    services = api.service_get_all(context, filters=filters, set_zones=True,
+                                   cell_down_support=cell_down_support)
+    services.sort(key=lambda s: (s.host or "", s.binary or "",
+                                 s.id if s.obj_attr_is_set("id") else 0))
+    return {"services": [_view(req, api, s) if s.obj_attr_is_set("id")
+                         else views.minimal_service(s) for s in services]}
 
 
 def _update_by_host_binary(req, api, body, values):
@@ -62,8 +68,7 @@ def _update_by_host_binary(req, api, body, values):
     except (exception.HostBinaryNotFound, exception.HostMappingNotFound) as exc:
         raise webob.exc.HTTPNotFound(explanation=exc.format_message())
     service.update(values)
-    service.save()
-    return service
+    return api.service_update(req.context, service)
 
 
 def _legacy_action(req, action):
@@ -121,7 +126,7 @@ def _update_v253(req, service_id):
         service.disabled_reason = body.get("disabled_reason") if service.disabled else None
     if "forced_down" in body:
         service.forced_down = body["forced_down"]
-    service.save()
+    api.service_update(req.context, service)
     availability_zones.set_availability_zones(req.context, [service])
     return {"service": _view(req, api, service)}
 

@@ -1,5 +1,7 @@
 """Request schemas of os-aggregates."""
 
+from nova.api.validation import parameter_types
+
 _name = {"type": "string", "minLength": 1, "maxLength": 255,
          "pattern": r"^(?! )[\S ]*(?<! )$"}
 _az = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
@@ -68,5 +70,24 @@ action = {
     },
     "minProperties": 1,
     "maxProperties": 1,
+    "additionalProperties": False,
+}
+
+# POST /os-aggregates/{id}/images (2.81): the images to pre-cache on its hosts.
+images_v281 = {
+    "type": "object",
+    "properties": {
+        "cache": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {"id": parameter_types.image_id},
+                "required": ["id"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["cache"],
     "additionalProperties": False,
 }

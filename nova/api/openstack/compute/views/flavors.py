@@ -1,22 +1,37 @@
-"""Response bodies of /flavors, by microversion."""
+"""Response bodies of /flavors, by microversion.
+
+What a body holds depends only on the request (microversion, policy, link
+prefix), so each builder works that out once per request and then turns
+every flavor of a listing into its dict without asking again.
+"""
+
+from urllib.parse import quote
 
 from nova.api.openstack import common
+from nova.objects import bulk
 
 EXTRA_SPECS_INDEX = "os_compute_api:os-flavor-extra-specs:index"
 
-
-def _links(req, flavor):
-    return common.resource_links(req, "flavors", flavor.flavorid)
-
-
-def basic(req, flavor):
-    view = {"id": flavor.flavorid, "name": flavor.name, "links": _links(req, flavor)}
-    if req.is_at_least("2.55"):
-        view["description"] = flavor.description
-    return view
+_read_basic = bulk.reader(("flavorid", "name"))
+_read_detail = bulk.reader(("flavorid", "name", "memory_mb", "root_gb", "vcpus",
+                            "ephemeral_gb", "disabled", "is_public", "rxtx_factor", "swap"))
 
 
-def _may_see_extra_specs(req):
+def _link_maker(req):
+    self_base = common.url_for(req, "flavors") + "/"
+    bookmark_base = common.bookmark_for(req, "flavors") + "/"
+
+    def links(flavorid):
+        quoted = quote(str(flavorid), safe="")
+        return [{"rel": "self", "href": self_base + quoted},
+                {"rel": "bookmark", "href": bookmark_base + quoted}]
+    return links
+
+
+def shows_extra_specs(req):
+    """Whether flavor bodies of this request carry extra_specs (2.61+, policy)."""
+    if not req.is_at_least("2.61"):
+        return False
     cached = req.environ.get("nova.flavor_extra_specs_visible")
     if cached is None:
         cached = bool(req.context.can(EXTRA_SPECS_INDEX, fatal=False))
@@ -24,30 +39,65 @@ def _may_see_extra_specs(req):
     return cached
 
 
+def _basic_builder(req):
+    links = _link_maker(req)
+    with_description = req.is_at_least("2.55")
+
+    def build(flavor):
+        flavorid, name = _read_basic(flavor)
+        view = {"id": flavorid, "name": name, "links": links(flavorid)}
+        if with_description:
+            view["description"] = flavor.description
+        return view
+    return build
+
+
+def _detail_builder(req):
+    links = _link_maker(req)
+    with_description = req.is_at_least("2.55")
+    with_specs = shows_extra_specs(req)
+    # Before 2.75 a flavor without swap shows an empty string.
+    empty_swap = 0 if req.is_at_least("2.75") else ""
+
+    def build(flavor):
+        (flavorid, name, ram, disk, vcpus, ephemeral, disabled, is_public, rxtx_factor,
+         swap) = _read_detail(flavor)
+        view = {
+            "id": flavorid,
+            "name": name,
+            "ram": ram,
+            "disk": disk,
+            "vcpus": vcpus,
+            "links": links(flavorid),
+            "OS-FLV-EXT-DATA:ephemeral": ephemeral,
+            "OS-FLV-DISABLED:disabled": disabled,
+            "os-flavor-access:is_public": is_public,
+            "rxtx_factor": rxtx_factor,
+            "swap": swap or empty_swap,
+        }
+        if with_description:
+            view["description"] = flavor.description
+        if with_specs:
+            view["extra_specs"] = dict(flavor.extra_specs)
+        return view
+    return build
+
+
+def basic(req, flavor):
+    return _basic_builder(req)(flavor)
+
+
 def detail(req, flavor):
-    view = {
-        "id": flavor.flavorid,
-        "name": flavor.name,
-        "ram": flavor.memory_mb,
-        "disk": flavor.root_gb,
-        "vcpus": flavor.vcpus,
-        "links": _links(req, flavor),
-        "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral_gb,
-        "OS-FLV-DISABLED:disabled": flavor.disabled,
-        "os-flavor-access:is_public": flavor.is_public,
-        "rxtx_factor": flavor.rxtx_factor,
-        # Before 2.75 a flavor without swap shows an empty string.
-        "swap": flavor.swap if (flavor.swap or req.is_at_least("2.75")) else "",
-    }
-    if req.is_at_least("2.55"):
-        view["description"] = flavor.description
-    if req.is_at_least("2.61") and _may_see_extra_specs(req):
-        view["extra_specs"] = dict(flavor.extra_specs)
-    return view
+    return _detail_builder(req)(flavor)
+
+
+_BUILDERS = {basic: _basic_builder, detail: _detail_builder}
 
 
 def collection(req, flavors, builder, collection_name):
-    views = [builder(req, f) for f in flavors]
+    make = _BUILDERS.get(builder)
+    build = make(req) if make is not None else (lambda flavor: builder(req, flavor))
+    views = [build(f) for f in flavors]
     result = {"flavors": views}
     links = common.collection_links(req, views, collection_name)
     if links:

@@ -1,5 +1,10 @@
 """Response bodies of os-keypairs."""
 
+from nova.objects import bulk
+
+_read = bulk.reader(("name", "public_key", "fingerprint"))
+_read_typed = bulk.reader(("name", "public_key", "fingerprint", "type"))
+
 
 def _common(req, keypair, with_user=False):
     view = {"name": keypair.name, "public_key": keypair.public_key,
@@ -27,7 +32,15 @@ def show(req, keypair):
 
 
 def index(req, keypairs, links=None):
-    body = {"keypairs": [{"keypair": _common(req, kp)} for kp in keypairs]}
+    if req.is_at_least("2.2"):
+        items = [{"keypair": {"name": name, "public_key": public_key,
+                              "fingerprint": fingerprint, "type": key_type}}
+                 for name, public_key, fingerprint, key_type in map(_read_typed, keypairs)]
+    else:
+        items = [{"keypair": {"name": name, "public_key": public_key,
+                              "fingerprint": fingerprint}}
+                 for name, public_key, fingerprint in map(_read, keypairs)]
+    body = {"keypairs": items}
     if links:
         body["keypairs_links"] = links
     return body

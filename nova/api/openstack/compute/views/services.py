@@ -26,3 +26,9 @@ def service(req, svc, is_up, updated_at):
     if req.is_at_least("2.11"):
         body["forced_down"] = svc.forced_down
     return body
+
+
+def minimal_service(svc):
+    """A compute service of a cell that did not answer (2.69): what the API
+    database knows about it, and an UNKNOWN status."""
+    return {"binary": svc.binary, "host": svc.host, "status": "UNKNOWN"}

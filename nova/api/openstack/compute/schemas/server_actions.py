@@ -1,0 +1,51 @@
+"""Request schemas of the server actions (POST /servers/{id}/action)."""
+
+reboot = {
+    "type": "object",
+    "properties": {
+        "reboot": {
+            "type": "object",
+            "properties": {"type": {"type": "string",
+                                    "enum": ["HARD", "Hard", "hard", "SOFT", "Soft",
+                                             "soft"]}},
+            "required": ["type"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["reboot"],
+    "additionalProperties": False,
+}
+
+
+def _no_body(name):
+    return {
+        "type": "object",
+        "properties": {name: {"type": "null"}},
+        "required": [name],
+        "additionalProperties": False,
+    }
+
+
+start = _no_body("os-start")
+stop = _no_body("os-stop")
+pause = _no_body("pause")
+unpause = _no_body("unpause")
+suspend = _no_body("suspend")
+resume = _no_body("resume")
+lock = _no_body("lock")
+unlock = _no_body("unlock")
+force_delete = _no_body("forceDelete")
+
+lock_v273 = {
+    "type": "object",
+    "properties": {
+        "lock": {
+            "type": ["object", "null"],
+            "properties": {"locked_reason": {"type": "string", "minLength": 1,
+                                             "maxLength": 255}},
+            "additionalProperties": False,
+        },
+    },
+    "required": ["lock"],
+    "additionalProperties": False,
+}

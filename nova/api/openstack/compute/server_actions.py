@@ -1,0 +1,132 @@
+"""DELETE /servers/{id} and the power/lock actions of POST /servers/{id}/action.
+
+Every action answers 202 (the compute does the work) or 409 with Nova's
+"Cannot '<action>' instance <id> while it is in <attr> <state>" when the
+server's state forbids it, and 409 when it is locked by someone else.
+"""
+
+import webob.exc
+
+from nova.api.openstack.compute.schemas import server_actions as schemas
+from nova.api.openstack.compute import servers
+from nova.api.openstack import wsgi
+from nova.api import validation
+from nova.compute import api as compute_api
+from nova import exception
+
+SERVERS = "os_compute_api:servers:%s"
+LOCK = "os_compute_api:os-lock-server:%s"
+PAUSE = "os_compute_api:os-pause-server:%s"
+SUSPEND = "os_compute_api:os-suspend-server:%s"
+DEFERRED_DELETE = "os_compute_api:os-deferred-delete:%s"
+
+COMPUTE = compute_api.API()
+
+
+def _target(instance):
+    return {"project_id": instance.project_id, "user_id": instance.user_id}
+
+
+def _run(req, server_id, action, rule, call, *args):
+    """Find the server, check ``rule``, call COMPUTE.<call>; 409s for bad states."""
+    instance = servers.get_server(req, server_id)
+    req.context.can(rule, target=_target(instance))
+    try:
+        getattr(COMPUTE, call)(req.context, instance, *args)
+    except exception.InstanceIsLocked as exc:
+        raise webob.exc.HTTPConflict(explanation=exc.format_message())
+    except (exception.InstanceInvalidState, exception.UnexpectedTaskStateError) as exc:
+        raise servers.conflict_for_state(exc, action, server_id)
+
+
+@wsgi.expected_errors((404, 409))
+@wsgi.response(204)
+def delete(req, id):
+    """DELETE /servers/{id}."""
+    _run(req, id, "delete", SERVERS % "delete", "delete")
+    return wsgi.ResponseObject(None, code=204)
+
+
+@validation.schema(schemas.reboot)
+def _reboot(req, id):
+    reboot_type = req.get_json()["reboot"]["type"].upper()
+    _run(req, id, "reboot", SERVERS % "reboot", "reboot", reboot_type)
+
+
+@validation.schema(schemas.start)
+def _start(req, id):
+    _run(req, id, "start", SERVERS % "start", "start")
+
+
+@validation.schema(schemas.stop)
+def _stop(req, id):
+    _run(req, id, "stop", SERVERS % "stop", "stop")
+
+
+@validation.schema(schemas.pause)
+def _pause(req, id):
+    _run(req, id, "pause", PAUSE % "pause", "pause")
+
+
+@validation.schema(schemas.unpause)
+def _unpause(req, id):
+    _run(req, id, "unpause", PAUSE % "unpause", "unpause")
+
+
+@validation.schema(schemas.suspend)
+def _suspend(req, id):
+    _run(req, id, "suspend", SUSPEND % "suspend", "suspend")
+
+
+@validation.schema(schemas.resume)
+def _resume(req, id):
+    _run(req, id, "resume", SUSPEND % "resume", "resume")
+
+
+@validation.schema(schemas.force_delete)
+def _force_delete(req, id):
+    _run(req, id, "forceDelete", DEFERRED_DELETE % "force", "force_delete")
+
+
+@validation.schema(schemas.lock, "2.1", "2.72")
+@validation.schema(schemas.lock_v273, "2.73")
+def _lock(req, id):
+    body = req.get_json()["lock"] or {}
+    reason = body.get("locked_reason") if req.is_at_least("2.73") else None
+    _run(req, id, "lock", LOCK % "lock", "lock", reason)
+
+
+@validation.schema(schemas.unlock)
+def _unlock(req, id):
+    instance = servers.get_server(req, id)
+    context = req.context
+    context.can(LOCK % "unlock", target=_target(instance))
+    if not COMPUTE.is_expected_locked_by(context, instance):
+        # Someone else's lock (an admin's, for an owner): only an override lifts it.
+        context.can(LOCK % "unlock:unlock_override", target=_target(instance))
+    COMPUTE.unlock(context, instance)
+
+
+ACTIONS = {
+    "reboot": _reboot, "os-start": _start, "os-stop": _stop, "pause": _pause,
+    "unpause": _unpause, "suspend": _suspend, "resume": _resume, "lock": _lock,
+    "unlock": _unlock, "forceDelete": _force_delete,
+}
+
+
+@wsgi.expected_errors((400, 403, 404, 409))
+@wsgi.response(202)
+def action(req, id):
+    """POST /servers/{id}/action: one of ACTIONS."""
+    body = req.get_json()
+    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ACTIONS:
+        raise webob.exc.HTTPBadRequest(
+            explanation="The action must be one of %s." % ", ".join(sorted(ACTIONS)))
+    ACTIONS[next(iter(body))](req, id)
+    return wsgi.ResponseObject(None, code=202)
+
+
+ROUTES = [
+    ("/servers/{id}", {"DELETE": delete}),
+    ("/servers/{id}/action", {"POST": action}),
+]

@@ -1,0 +1,448 @@
+"""Response bodies of /servers: the basic list view and the detailed view.
+
+``status`` is derived from the vm_state and task_state (STATE_MAP below);
+``detail`` builds one server with every extension field Nova shows, each
+gated by its microversion or policy. ``ServerContext`` carries what a view
+needs besides the instance (host statuses, volumes, request specs, policy
+answers) so that a list looks each of them up once.
+"""
+
+import collections
+import hashlib
+import json
+
+from oslo_log import log as logging
+
+from nova.api.openstack import common
+from nova.compute import api as compute_api
+from nova.compute import task_states
+from nova.compute import vm_states
+
+LOG = logging.getLogger(__name__)
+
+# vm_state -> {task_state: API status}; "default" applies to other task states.
+STATE_MAP = {
+    vm_states.ACTIVE: {
+        "default": "ACTIVE",
+        task_states.REBOOTING: "REBOOT",
+        task_states.REBOOT_PENDING: "REBOOT",
+        task_states.REBOOT_STARTED: "REBOOT",
+        task_states.REBOOTING_HARD: "HARD_REBOOT",
+        task_states.REBOOT_PENDING_HARD: "HARD_REBOOT",
+        task_states.REBOOT_STARTED_HARD: "HARD_REBOOT",
+        task_states.UPDATING_PASSWORD: "PASSWORD",
+        task_states.REBUILDING: "REBUILD",
+        task_states.REBUILD_BLOCK_DEVICE_MAPPING: "REBUILD",
+        task_states.REBUILD_SPAWNING: "REBUILD",
+        task_states.MIGRATING: "MIGRATING",
+        task_states.RESIZE_PREP: "RESIZE",
+        task_states.RESIZE_MIGRATING: "RESIZE",
+        task_states.RESIZE_MIGRATED: "RESIZE",
+        task_states.RESIZE_FINISH: "RESIZE",
+    },
+    vm_states.BUILDING: {"default": "BUILD"},
+    vm_states.STOPPED: {
+        "default": "SHUTOFF",
+        task_states.RESIZE_PREP: "RESIZE",
+        task_states.RESIZE_MIGRATING: "RESIZE",
+        task_states.RESIZE_MIGRATED: "RESIZE",
+        task_states.RESIZE_FINISH: "RESIZE",
+        task_states.REBUILDING: "REBUILD",
+        task_states.REBUILD_BLOCK_DEVICE_MAPPING: "REBUILD",
+        task_states.REBUILD_SPAWNING: "REBUILD",
+    },
+    vm_states.RESIZED: {
+        "default": "VERIFY_RESIZE",
+        task_states.RESIZE_REVERTING: "REVERT_RESIZE",
+    },
+    vm_states.PAUSED: {"default": "PAUSED", task_states.MIGRATING: "MIGRATING"},
+    vm_states.SUSPENDED: {"default": "SUSPENDED"},
+    vm_states.RESCUED: {"default": "RESCUE"},
+    vm_states.ERROR: {
+        "default": "ERROR",
+        task_states.REBUILDING: "REBUILD",
+        task_states.REBUILD_BLOCK_DEVICE_MAPPING: "REBUILD",
+        task_states.REBUILD_SPAWNING: "REBUILD",
+    },
+    vm_states.DELETED: {"default": "DELETED"},
+    vm_states.SOFT_DELETED: {"default": "SOFT_DELETED"},
+    vm_states.SHELVED: {"default": "SHELVED"},
+    vm_states.SHELVED_OFFLOADED: {"default": "SHELVED_OFFLOADED"},
+}
+
+# Statuses under which a server reports its progress.
+PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE",
+                     "MIGRATING")
+FAULT_STATUSES = ("ERROR", "DELETED")
+# Image keys kept in system metadata that are not image properties.
+_IMAGE_BASE_KEYS = ("min_ram", "min_disk", "disk_format", "container_format")
+
+POLICY = "os_compute_api:servers:%s"
+EXTENDED_ATTRIBUTES = "os_compute_api:os-extended-server-attributes"
+
+
+def _get(instance, name, default=None):
+    """A field of the instance; ``default`` when a build request's instance lacks it."""
+    if instance.obj_attr_is_set(name):
+        return getattr(instance, name)
+    if compute_api.is_building(instance):
+        return default
+    return getattr(instance, name)
+
+
+def status_from_state(vm_state, task_state="default"):
+    """The API status of a server in ``vm_state`` with ``task_state``."""
+    task_map = STATE_MAP.get(vm_state, {"default": "UNKNOWN"})
+    status = task_map.get(task_state, task_map["default"])
+    if status == "UNKNOWN":
+        LOG.error("status is UNKNOWN from vm_state=%(vm)s task_state=%(task)s",
+                  {"vm": vm_state, "task": task_state})
+    return status
+
+
+def states_from_status(statuses):
+    """``(vm_states, task_states)`` a list filtered by ``statuses`` asks for.
+
+    A task state of "default" means "whatever the task state".
+    """
+    wanted = {s.strip().lower() for s in statuses}
+    found_vm, found_task = set(), set()
+    for vm_state, task_map in STATE_MAP.items():
+        for task_state, status in task_map.items():
+            if status.lower() in wanted:
+                found_vm.add(vm_state)
+                found_task.add(task_state)
+    return sorted(found_vm), sorted(found_task, key=str)
+
+
+def isotime(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def host_id(project_id, host):
+    """The opaque host id users see: unique per project and host."""
+    if not host:
+        return ""
+    return hashlib.sha224(("%s%s" % (project_id, host)).encode("utf-8")).hexdigest()
+
+
+def _network_info(instance):
+    if not instance.obj_attr_is_set("info_cache"):
+        return []
+    cache = instance.info_cache
+    value = getattr(cache, "network_info", None) if cache is not None else None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return value or []
+
+
+def addresses(instance):
+    """``{network label: [{version, addr, OS-EXT-IPS:type, OS-EXT-IPS-MAC:mac_addr}]}``."""
+    result = collections.OrderedDict()
+    for vif in _network_info(instance):
+        if not isinstance(vif, dict):
+            continue
+        network = vif.get("network") or {}
+        label = network.get("label")
+        if not label:
+            continue
+        entries = result.setdefault(label, [])
+        for subnet in network.get("subnets") or ():
+            for ip in subnet.get("ips") or ():
+                for one in [ip] + list(ip.get("floating_ips") or ()):
+                    address = one.get("address")
+                    if not address:
+                        continue
+                    version = one.get("version") or (6 if ":" in str(address) else 4)
+                    entries.append({"version": version, "addr": address,
+                                    "OS-EXT-IPS:type": one.get("type") or
+                                    ("floating" if one is not ip else "fixed"),
+                                    "OS-EXT-IPS-MAC:mac_addr": vif.get("address")})
+        if not entries:
+            del result[label]
+    return result
+
+
+def _links(req, instance):
+    return common.resource_links(req, "servers", instance.uuid)
+
+
+def basic(req, instance):
+    """The list (index) view of one server."""
+    return {"id": instance.uuid, "name": _get(instance, "display_name"),
+            "links": _links(req, instance)}
+
+
+def _image(req, instance, ctx):
+    image_ref = _get(instance, "image_ref")
+    if not image_ref:
+        return ""
+    view = {"id": image_ref,
+            "links": [{"rel": "bookmark",
+                       "href": common.bookmark_for(req, "images", image_ref)}]}
+    if req.is_at_least("2.98"):
+        sysmeta = _get(instance, "system_metadata")
+        view["properties"] = {
+            key[len("image_"):]: value for key, value in (sysmeta or {}).items()
+            if key.startswith("image_") and key[len("image_"):] not in _IMAGE_BASE_KEYS}
+    return view
+
+
+def _flavor(req, instance, ctx):
+    flavor = _get(instance, "flavor")
+    if flavor is None:
+        return {}
+    if not req.is_at_least("2.47"):
+        return {"id": flavor.flavorid,
+                "links": [{"rel": "bookmark",
+                           "href": common.bookmark_for(req, "flavors", flavor.flavorid)}]}
+    view = {"vcpus": flavor.vcpus, "ram": flavor.memory_mb, "disk": flavor.root_gb,
+            "ephemeral": flavor.ephemeral_gb, "swap": flavor.swap,
+            "original_name": flavor.name}
+    if ctx.can_see_extra_specs:
+        view["extra_specs"] = dict(flavor.extra_specs or {})
+    return view
+
+
+def _fault(req, instance):
+    fault = _get(instance, "fault")
+    if fault is None:
+        return None
+    view = {"code": fault.code, "created": isotime(fault.created_at),
+            "message": fault.message}
+    if fault.details and (req.context.is_admin or fault.code != 500):
+        view["details"] = fault.details
+    return view
+
+
+class ServerContext:
+    """What the detailed views of one request share, looked up once."""
+
+    def __init__(self, req, instances, compute, show=False):
+        context = req.context
+        self.req = req
+        self.can_see_extended = context.can(EXTENDED_ATTRIBUTES, fatal=False)
+        self.can_see_extra_specs = req.is_at_least("2.47") and context.can(
+            POLICY % "show:flavor-extra-specs", fatal=False)
+        self.host_statuses = {}
+        if req.is_at_least("2.16"):
+            can_all = context.can(POLICY % "show:host_status", fatal=False)
+            can_unknown = can_all or context.can(
+                POLICY % "show:host_status:unknown-only", fatal=False)
+            if can_unknown:
+                statuses = compute.get_instances_host_statuses(instances)
+                if not can_all:
+                    statuses = {k: v for k, v in statuses.items()
+                                if v == compute_api.HOST_STATUS_UNKNOWN}
+                self.host_statuses = statuses
+            self.show_host_status = can_unknown
+            self.host_status_all = can_all
+        else:
+            self.show_host_status = False
+        self.volumes = _volumes(instances)
+        self.request_specs = _request_specs(req, instances) \
+            if req.is_at_least("2.96") else {}
+        self.server_groups = _server_groups(req, instances) \
+            if show and req.is_at_least("2.71") else {}
+
+
+def _volumes(instances):
+    """{instance uuid: [bdm, ...]} of the volumes attached to the servers."""
+    from nova import objects
+    result = {}
+    by_context = {}
+    for inst in instances:
+        if compute_api.is_building(inst):
+            bdms = inst._build_request.block_device_mappings
+            result[inst.uuid] = [b for b in bdms if getattr(b, "volume_id", None)]
+        else:
+            by_context.setdefault(id(inst._context), (inst._context, []))[1].append(inst.uuid)
+    for cctxt, uuids in by_context.values():
+        try:
+            found = objects.BlockDeviceMappingList.get_by_instance_uuids(cctxt, uuids)
+        except Exception as exc:  # a view must not fail on a side lookup
+            LOG.warning("Could not read volumes of servers: %s", exc)
+            continue
+        for bdm in found:
+            if bdm.volume_id:
+                result.setdefault(bdm.instance_uuid, []).append(bdm)
+    return result
+
+
+def _request_specs(req, instances):
+    """{instance uuid: RequestSpec or None}, read in one query."""
+    from nova.db.api import request_specs as spec_db
+    from nova import objects
+    specs = dict.fromkeys((i.uuid for i in instances), None)
+    if not specs:
+        return specs
+    for row in spec_db.request_spec_get_all_by_instance_uuids(req.context, list(specs)):
+        try:
+            specs[row["instance_uuid"]] = objects.RequestSpec._from_db_object(
+                req.context, objects.RequestSpec(), row)
+        except Exception as exc:  # an unreadable spec must not fail the listing
+            LOG.warning("Could not read the request spec of %s: %s",
+                        row["instance_uuid"], exc)
+    return specs
+
+
+def _server_groups(req, instances):
+    from nova import exception
+    from nova import objects
+    groups = {}
+    for inst in instances:
+        try:
+            group = objects.InstanceGroup.get_by_instance_uuid(req.context, inst.uuid)
+            groups[inst.uuid] = [group.uuid]
+        except exception.InstanceGroupNotFound:
+            groups[inst.uuid] = []
+    return groups
+
+
+def _scheduler_hints(spec):
+    hints = getattr(spec, "scheduler_hints", None) if spec is not None else None
+    result = {}
+    for key, values in (hints or {}).items():
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        result[key] = values[0] if len(values) == 1 else values
+    return result
+
+
+def detail(req, instance, ctx, update=False):
+    """The detailed view of one server (GET /servers/{id}, /servers/detail, PUT)."""
+    status = status_from_state(_get(instance, "vm_state"), _get(instance, "task_state"))
+    full = not update or req.is_at_least("2.75")
+    server = {
+        "id": instance.uuid,
+        "name": _get(instance, "display_name"),
+        "status": status,
+        "tenant_id": _get(instance, "project_id"),
+        "user_id": _get(instance, "user_id"),
+        "metadata": dict(_get(instance, "metadata") or {}),
+        "hostId": host_id(_get(instance, "project_id"), _get(instance, "host")),
+        "image": _image(req, instance, ctx),
+        "flavor": _flavor(req, instance, ctx),
+        "created": isotime(_get(instance, "created_at")),
+        "updated": isotime(_get(instance, "updated_at") or _get(instance, "created_at")),
+        "addresses": addresses(instance),
+        "accessIPv4": _text(_get(instance, "access_ip_v4")),
+        "accessIPv6": _text(_get(instance, "access_ip_v6")),
+        "links": _links(req, instance),
+        "OS-DCF:diskConfig": "AUTO" if _get(instance, "auto_disk_config") else "MANUAL",
+    }
+    if status in PROGRESS_STATUSES:
+        server["progress"] = _get(instance, "progress") or 0
+    if full:
+        server["OS-EXT-AZ:availability_zone"] = _get(instance, "availability_zone") or ""
+        server["config_drive"] = _get(instance, "config_drive") or ""
+        server["key_name"] = _get(instance, "key_name")
+        server["OS-SRV-USG:launched_at"] = _usage_time(_get(instance, "launched_at"))
+        server["OS-SRV-USG:terminated_at"] = _usage_time(_get(instance, "terminated_at"))
+        server["OS-EXT-STS:task_state"] = _get(instance, "task_state")
+        server["OS-EXT-STS:vm_state"] = _get(instance, "vm_state")
+        server["OS-EXT-STS:power_state"] = _get(instance, "power_state") or 0
+        server["os-extended-volumes:volumes_attached"] = _volumes_view(
+            req, ctx.volumes.get(instance.uuid, []))
+        if ctx.can_see_extended:
+            server.update(_extended_attributes(req, instance))
+    if req.is_at_least("2.90"):
+        server["OS-EXT-SRV-ATTR:hostname"] = _get(instance, "hostname")
+    if status in FAULT_STATUSES:
+        fault = _fault(req, instance)
+        if fault is not None:
+            server["fault"] = fault
+    if req.is_at_least("2.9"):
+        server["locked"] = bool(_get(instance, "locked"))
+    if req.is_at_least("2.73"):
+        server["locked_reason"] = (_get(instance, "system_metadata") or {}).get(
+            "locked_reason")
+    if req.is_at_least("2.19"):
+        server["description"] = _get(instance, "display_description")
+    if full and req.is_at_least("2.16") and ctx.show_host_status:
+        if instance.uuid in ctx.host_statuses:
+            server["host_status"] = ctx.host_statuses[instance.uuid]
+    if req.is_at_least("2.26"):
+        server["tags"] = _tags(instance)
+    if req.is_at_least("2.63"):
+        server["trusted_image_certificates"] = None
+    if instance.uuid in ctx.server_groups:
+        server["server_groups"] = ctx.server_groups[instance.uuid]
+    if req.is_at_least("2.96"):
+        spec = ctx.request_specs.get(instance.uuid)
+        server["pinned_availability_zone"] = getattr(spec, "availability_zone", None) \
+            if spec is not None else None
+    if req.is_at_least("2.100"):
+        server["scheduler_hints"] = _scheduler_hints(
+            ctx.request_specs.get(instance.uuid))
+    return server
+
+
+def _text(value):
+    return str(value) if value else ""
+
+
+def _usage_time(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value is not None else None
+
+
+def _tags(instance):
+    if compute_api.is_building(instance):
+        return [t.tag for t in instance._build_request.tags]
+    if not instance.obj_attr_is_set("tags"):
+        return []
+    return sorted(t.tag for t in instance.tags)
+
+
+def _volumes_view(req, bdms):
+    views = []
+    for bdm in bdms:
+        view = {"id": bdm.volume_id}
+        if req.is_at_least("2.3"):
+            view["delete_on_termination"] = bool(bdm.delete_on_termination)
+        views.append(view)
+    return views
+
+
+def _extended_attributes(req, instance):
+    attrs = {"OS-EXT-SRV-ATTR:host": _get(instance, "host"),
+             "OS-EXT-SRV-ATTR:hypervisor_hostname": _get(instance, "node"),
+             "OS-EXT-SRV-ATTR:instance_name": instance.name
+             if not compute_api.is_building(instance) else ""}
+    if req.is_at_least("2.3"):
+        attrs.update({
+            "OS-EXT-SRV-ATTR:reservation_id": _get(instance, "reservation_id"),
+            "OS-EXT-SRV-ATTR:launch_index": _get(instance, "launch_index"),
+            "OS-EXT-SRV-ATTR:kernel_id": _get(instance, "kernel_id") or "",
+            "OS-EXT-SRV-ATTR:ramdisk_id": _get(instance, "ramdisk_id") or "",
+            "OS-EXT-SRV-ATTR:hostname": _get(instance, "hostname"),
+            "OS-EXT-SRV-ATTR:root_device_name": _get(instance, "root_device_name"),
+            "OS-EXT-SRV-ATTR:user_data": _get(instance, "user_data"),
+        })
+    return attrs
+
+
+def index(req, instances):
+    servers = [basic(req, i) for i in instances]
+    return _collection(req, "servers", servers)
+
+
+def detail_list(req, instances, compute):
+    ctx = ServerContext(req, instances, compute)
+    servers = [detail(req, i, ctx) for i in instances]
+    return _collection(req, "servers/detail", servers)
+
+
+def _collection(req, collection_name, servers):
+    body = {"servers": servers}
+    links = common.collection_links(req, servers, collection_name)
+    if links:
+        body["servers_links"] = links
+    return body
+
+
+def show(req, instance, compute, update=False):
+    ctx = ServerContext(req, [instance], compute, show=True)
+    return {"server": detail(req, instance, ctx, update=update)}

@@ -1,0 +1,240 @@
+"""Building instances: from accepted build requests to casts at compute hosts.
+
+``schedule_and_build_instances`` is the path of a new server: the API wrote a
+BuildRequest, a RequestSpec and an InstanceMapping per instance; here the
+scheduler picks (and claims in Placement) a host per instance, the instance
+is created in that host's cell, its mapping is pointed at the cell, the build
+request goes, and the chosen compute is asked to build. When no host fits,
+every instance of the request is buried in cell0 in ERROR with a NoValidHost
+fault. A build request deleted meanwhile (the user deleted the server while
+it was scheduled) ends the instance's build and releases its claim.
+
+``build_instances`` is the reschedule path: a compute failed to spawn and
+hands back the alternates the scheduler returned; the next one whose
+allocation can be claimed gets the instance.
+"""
+
+import json
+import sys
+
+from oslo_log import log as logging
+
+import nova.conf
+from nova.compute import rpcapi as compute_rpcapi
+from nova.compute import task_states
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova.scheduler import rpcapi as scheduler_rpcapi
+from nova.scheduler import utils as scheduler_utils
+
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
+
+
+class BuildTask:
+    def __init__(self, scheduler_api=None, compute_api=None, report_client=None):
+        self.scheduler_rpcapi = scheduler_api or scheduler_rpcapi.SchedulerAPI()
+        self.compute_rpcapi = compute_api or compute_rpcapi.ComputeAPI()
+        self._report_client = report_client
+
+    @property
+    def report_client(self):
+        if self._report_client is None:
+            from nova.scheduler.client import report
+            self._report_client = report.SchedulerReportClient()
+        return self._report_client
+
+    # -- new servers ------------------------------------------------------------------
+
+    def schedule_and_build_instances(self, context, build_requests, request_specs, image,
+                                     admin_password, injected_files, requested_networks,
+                                     block_device_mapping, tags=None):
+        instance_uuids = [spec.instance_uuid for spec in request_specs]
+        spec = request_specs[0]
+        try:
+            scheduler_utils.setup_instance_group(context, spec)
+            host_lists = self.scheduler_rpcapi.select_destinations(
+                context, spec, instance_uuids, return_objects=True,
+                return_alternates=True)
+        except Exception as exc:
+            LOG.warning("Scheduling of %s failed: %s", instance_uuids, exc)
+            self._bury_in_cell0(context, spec, exc, build_requests, block_device_mapping,
+                                tags, sys.exc_info()[2])
+            return
+        cells = {}
+        for build_request, request_spec, host_list in zip(build_requests, request_specs,
+                                                          host_lists):
+            selection = host_list[0]
+            cell = cells.get(selection.cell_uuid)
+            if cell is None:
+                cell = cells[selection.cell_uuid] = objects.CellMapping.get_by_uuid(
+                    context, selection.cell_uuid)
+            try:
+                self._build_one(context, build_request, request_spec, host_list, cell,
+                                image, admin_password, injected_files,
+                                requested_networks, block_device_mapping, tags)
+            except Exception:
+                LOG.exception("Could not hand instance %s to %s",
+                              build_request.instance_uuid, selection.service_host)
+
+    def _build_one(self, context, build_request, request_spec, host_list, cell, image,
+                   admin_password, injected_files, requested_networks,
+                   block_device_mapping, tags):
+        selection = host_list[0]
+        instance = build_request.get_new_instance(context)
+        instance.host = selection.service_host
+        instance.node = selection.nodename
+        instance.availability_zone = (selection.availability_zone
+                                      or instance.availability_zone)
+        instance.vm_state = vm_states.BUILDING
+        instance.task_state = task_states.SCHEDULING
+        with nova_context.target_cell(context, cell) as cctxt:
+            instance._context = cctxt
+            instance.create()
+            self._create_children(cctxt, instance, build_request, block_device_mapping,
+                                  tags)
+            try:
+                objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
+                                                    want_result=False)
+            except Exception:
+                LOG.exception("Could not record the create action of %s", instance.uuid)
+        mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
+        mapping.cell_mapping = cell
+        mapping.save()
+        try:
+            build_request.destroy()
+        except exception.BuildRequestNotFound:
+            # The server was deleted while it was scheduled.
+            LOG.info("Instance %s was deleted during scheduling; dropping it.",
+                     instance.uuid)
+            with nova_context.target_cell(context, cell) as cctxt:
+                instance._context = cctxt
+                try:
+                    instance.host = None
+                    instance.save()
+                    instance.destroy()
+                except exception.InstanceNotFound:
+                    pass
+            self.report_client.delete_allocation_for_instance(context, instance.uuid,
+                                                              force=True)
+            return
+        filter_properties = request_spec.to_legacy_filter_properties_dict()
+        with nova_context.target_cell(context, cell) as cctxt:
+            self.compute_rpcapi.build_and_run_instance(
+                cctxt, instance=instance, host=selection.service_host, image=image,
+                request_spec=request_spec, filter_properties=filter_properties,
+                admin_password=admin_password, injected_files=injected_files,
+                requested_networks=requested_networks,
+                security_groups=request_spec.security_groups,
+                block_device_mapping=block_device_mapping, node=selection.nodename,
+                limits=selection.limits.to_dict() if selection.limits else None,
+                host_list=host_list[1:])
+
+    @staticmethod
+    def _create_children(cctxt, instance, build_request, block_device_mapping, tags):
+        for bdm in (block_device_mapping or []):
+            bdm._context = cctxt
+            bdm.instance_uuid = instance.uuid
+            if bdm.obj_attr_is_set("id"):
+                continue
+            bdm.create()
+        tag_list = tags if tags is not None else (
+            build_request.tags if build_request.obj_attr_is_set("tags") else None)
+        if tag_list:
+            objects.TagList.create(cctxt, instance.uuid,
+                                   [tag.tag for tag in tag_list])
+
+    def _bury_in_cell0(self, context, spec, exc, build_requests, block_device_mapping,
+                       tags, exc_tb=None):
+        """Put every instance of a failed request in cell0, in ERROR, with a fault."""
+        cell0 = objects.CellMapping.get_by_uuid(context, objects.CellMapping.CELL0_UUID)
+        for build_request in build_requests:
+            instance = build_request.get_new_instance(context)
+            instance.vm_state = vm_states.ERROR
+            instance.task_state = None
+            instance.host = None
+            instance.node = None
+            with nova_context.target_cell(context, cell0) as cctxt:
+                instance._context = cctxt
+                try:
+                    instance.create()
+                except exception.InstanceExists:
+                    continue
+                self._create_children(cctxt, instance, build_request,
+                                      block_device_mapping, tags)
+                try:
+                    objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
+                                                        want_result=False)
+                except Exception:
+                    LOG.debug("No create action for %s", instance.uuid)
+                compute_utils.add_instance_fault_from_exc(cctxt, instance, exc, exc_tb)
+            mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
+            mapping.cell_mapping = cell0
+            mapping.save()
+            try:
+                build_request.destroy()
+            except exception.BuildRequestNotFound:
+                # Deleted meanwhile: the user asked for it to go.
+                with nova_context.target_cell(context, cell0) as cctxt:
+                    instance._context = cctxt
+                    try:
+                        instance.destroy()
+                    except exception.InstanceNotFound:
+                        pass
+
+    # -- reschedules ------------------------------------------------------------------
+
+    def build_instances(self, context, instances, image, filter_properties,
+                        admin_password, injected_files, requested_networks,
+                        security_groups, block_device_mapping=None, request_spec=None,
+                        host_lists=None):
+        for instance, host_list in zip(instances, host_lists or [[]] * len(instances)):
+            self._reschedule_one(context, instance, image, filter_properties,
+                                 admin_password, injected_files, requested_networks,
+                                 security_groups, block_device_mapping, request_spec,
+                                 list(host_list or []))
+
+    def _reschedule_one(self, context, instance, image, filter_properties, admin_password,
+                        injected_files, requested_networks, security_groups,
+                        block_device_mapping, request_spec, host_list):
+        attempts = len((filter_properties or {}).get("retry", {}).get("hosts", []))
+        while host_list and attempts < CONF.scheduler.max_attempts:
+            selection = host_list.pop(0)
+            alloc_req = (json.loads(selection.allocation_request)
+                         if selection.allocation_request else None)
+            if alloc_req and not self.report_client.claim_resources(
+                    context, instance.uuid, alloc_req, instance.project_id,
+                    instance.user_id, selection.allocation_request_version):
+                LOG.info("Alternate %s of %s is full now; trying the next one.",
+                         selection.service_host, instance.uuid)
+                continue
+            instance.host = selection.service_host
+            instance.node = selection.nodename
+            instance.availability_zone = (selection.availability_zone
+                                          or instance.availability_zone)
+            instance.save()
+            self.compute_rpcapi.build_and_run_instance(
+                context, instance=instance, host=selection.service_host, image=image,
+                request_spec=request_spec, filter_properties=filter_properties,
+                admin_password=admin_password, injected_files=injected_files,
+                requested_networks=requested_networks, security_groups=security_groups,
+                block_device_mapping=block_device_mapping, node=selection.nodename,
+                limits=selection.limits.to_dict() if selection.limits else None,
+                host_list=host_list)
+            return
+        exc = exception.MaxRetriesExceeded(
+            reason="Exhausted all hosts available for retrying build failures for "
+                   "instance %s." % instance.uuid)
+        LOG.warning("%s", exc.format_message())
+        compute_utils.add_instance_fault_from_exc(context, instance, exc)
+        self.report_client.delete_allocation_for_instance(context, instance.uuid,
+                                                          force=True)
+        instance.vm_state = vm_states.ERROR
+        instance.task_state = None
+        try:
+            instance.save()
+        except exception.InstanceNotFound:
+            pass
