@@ -7,6 +7,7 @@ may not belong to two aggregates whose zones differ. From 2.81 POST
 aggregate's hosts (202; the work goes on in the background).
 """
 
+from oslo_log import log as logging
 from oslo_utils import strutils
 import webob.exc
 
@@ -17,10 +18,12 @@ from nova.api.openstack import wsgi
 from nova.api import validation
 from nova.compute import host_api
 from nova import conductor
+from nova import context as nova_context
 from nova import exception
 from nova import objects
 
 CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
 
 POLICY = "os_compute_api:os-aggregates:%s"
 IMAGES_POLICY = "compute:aggregates:images"
@@ -169,6 +172,7 @@ def _add_host(req, aggregate, host):
         aggregate.add_host(host)
     except (InvalidAggregateAction, exception.AggregateHostExists) as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
+    _mirror_in_placement(context, aggregate, host, add=True)
 
 
 def _remove_host(req, aggregate, host):
@@ -180,6 +184,39 @@ def _remove_host(req, aggregate, host):
     except (exception.ComputeHostNotFound, exception.AggregateHostNotFound):
         raise webob.exc.HTTPNotFound(
             explanation="Cannot remove host %s in aggregate %s" % (host, aggregate.id))
+    _mirror_in_placement(context, aggregate, host, add=False)
+
+
+def _host_nodes(context, host):
+    """Hypervisor hostnames of the compute nodes of ``host`` (its resource providers)."""
+    try:
+        cell = objects.HostMapping.get_by_host(context, host).cell_mapping
+    except exception.HostMappingNotFound:
+        return [host]
+    with nova_context.target_cell(context, cell) as cctxt:
+        nodes = objects.ComputeNodeList.get_all_by_host(cctxt, host)
+    return [node.hypervisor_hostname for node in nodes] or [host]
+
+
+def _mirror_in_placement(context, aggregate, host, add):
+    """Mirror the membership in Placement (member_of queries of the scheduler).
+
+    As upstream, a failure is only logged: nova-manage placement
+    sync_aggregates repairs it later.
+    """
+    from nova.scheduler.client import report
+    client = report.SchedulerReportClient()
+    for node in _host_nodes(context, host):
+        try:
+            if add:
+                client.aggregate_add_host(context, aggregate.uuid, node)
+            else:
+                client.aggregate_remove_host(context, aggregate.uuid, node)
+        except Exception as exc:
+            LOG.warning("Could not %s resource provider %s %s placement aggregate %s: %s. "
+                        "Run 'nova-manage placement sync_aggregates' to fix it.",
+                        "add" if add else "remove", node, "to" if add else "from",
+                        aggregate.uuid, exc)
 
 
 def _set_metadata(req, aggregate, metadata):
