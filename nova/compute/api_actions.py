@@ -207,6 +207,14 @@ class ActionOperations:
         self._cast_action(context, instance, "resume", task_states.RESUMING,
                           self.compute_rpcapi.resume_instance)
 
+    @check_instance_lock
+    @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.PAUSED,
+                                    vm_states.RESCUED, vm_states.RESIZED,
+                                    vm_states.ERROR])
+    def trigger_crash_dump(self, context, instance):
+        self._record_action(context, instance, "trigger_crash_dump")
+        self.compute_rpcapi.trigger_crash_dump(instance._context, instance)
+
     # -- lock -----------------------------------------------------------------------
 
     def lock(self, context, instance, reason=None):

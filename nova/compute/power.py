@@ -105,3 +105,7 @@ class PowerOperations:
         with self._power_action(context, instance, "resume_instance"):
             self.driver.resume(context, instance, instance.get_network_info())
             self._finish(instance, vm_states.ACTIVE, task_states.RESUMING)
+
+    def trigger_crash_dump(self, context, instance):
+        with self._power_action(context, instance, "trigger_crash_dump"):
+            self.driver.trigger_crash_dump(instance)

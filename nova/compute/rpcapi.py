@@ -6,7 +6,7 @@ API version history:
   6.2 - set_host_enabled
   6.3 - build_and_run_instance, terminate_instance, reboot_instance,
         start_instance, stop_instance, pause/unpause_instance,
-        suspend/resume_instance
+        suspend/resume_instance, trigger_crash_dump
   6.4 - external_instance_event
 """
 
@@ -104,3 +104,6 @@ class ComputeAPI:
         host = host or instances[0].host
         cctxt = self.client.prepare(server=host, version="6.4")
         cctxt.cast(ctxt, "external_instance_event", instances=instances, events=events)
+
+    def trigger_crash_dump(self, ctxt, instance):
+        self._cast(ctxt, instance.host, "trigger_crash_dump", instance=instance)

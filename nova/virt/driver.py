@@ -183,6 +183,11 @@ class ComputeDriver:
                  accel_info=None):
         raise NotImplementedError()
 
+    def trigger_crash_dump(self, instance):
+        """Inject an NMI into the guest so that it dumps its memory (and usually
+        reboots); NotImplementedError when the hypervisor cannot."""
+        raise NotImplementedError()
+
     def pause(self, instance):
         raise NotImplementedError()
 

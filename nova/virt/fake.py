@@ -30,6 +30,7 @@ class FakeInstance:
         self.vcpus = vcpus
         self.memory_mb = memory_mb
         self.root_gb = root_gb
+        self.crash_dumps = 0
 
 
 class SpawnFailure(Exception):
@@ -217,6 +218,11 @@ class FakeDriver(driver.ComputeDriver):
     def power_on(self, context, instance, network_info, block_device_info=None,
                  accel_info=None):
         self._set_state(instance, power_state.RUNNING)
+
+    def trigger_crash_dump(self, instance):
+        with self._lock:
+            guest = self._guest(instance)
+            guest.crash_dumps += 1
 
     def pause(self, instance):
         self._set_state(instance, power_state.PAUSED, (power_state.RUNNING,))

@@ -197,3 +197,46 @@ def test_delete_during_build_cleans_up_everything(ready):
     inprocess.wait_for(lambda: all(not cloud.driver(h).instances for h in cloud.computes),
                        what="no guest left")
     assert cloud.usages() == {}
+
+
+def test_create_and_act_at_the_newest_microversion(ready):
+    cloud, flavor, image = ready
+    answer = _boot(cloud, flavor, image, name="Web Server 1", version="2.100",
+                   description="front end", hostname="web-1", tags=["blue", "prod"],
+                   metadata={"role": "web"})
+    server_id = answer["server"]["id"]
+    assert answer["server"]["adminPass"]
+    server = cloud.wait_for_status(server_id, "ACTIVE", version="2.100")
+    assert server["description"] == "front end"
+    assert server["OS-EXT-SRV-ATTR:hostname"] == "web-1"
+    assert sorted(server["tags"]) == ["blue", "prod"]
+    assert server["metadata"] == {"role": "web"}
+    assert server["flavor"]["vcpus"] == 1 and server["flavor"]["original_name"] == "m1.tiny"
+    assert server["locked"] is False
+    status, _h, _b = cloud.request("POST", "/servers/%s/action" % server_id,
+                                   {"lock": {"locked_reason": "maintenance"}},
+                                   version="2.73")
+    assert status == 202
+    shown = cloud.wait_for_status(server_id, "ACTIVE", version="2.100")
+    assert (shown["locked"], shown["locked_reason"]) == (True, "maintenance")
+    # The owner's lock does not stop an admin (this user is one) from acting.
+    status, _h, _b = cloud.request("POST", "/servers/%s/action" % server_id,
+                                   {"trigger_crash_dump": None}, version="2.17")
+    assert status == 202
+    host = shown["OS-EXT-SRV-ATTR:host"]
+    inprocess.wait_for(lambda: cloud.driver(host).instances[server_id].crash_dumps == 1,
+                       what="the crash dump")
+    status, _h, body = cloud.request("POST", "/servers/%s/action" % server_id,
+                                     {"trigger_crash_dump": None}, version="2.16")
+    assert status == 400
+    status, _h, _b = cloud.request("POST", "/servers/%s/action" % server_id,
+                                   {"unlock": None})
+    assert status == 202
+    # The hostname of a multi-create comes from each generated name (2.90 rules).
+    answer = _boot(cloud, flavor, image, name="batch", version="2.90", min_count=2,
+                   return_reservation_id=True)
+    status, _h, body = cloud.request(
+        "GET", "/servers/detail?reservation_id=%s" % answer["reservation_id"],
+        version="2.90")
+    assert sorted(s["OS-EXT-SRV-ATTR:hostname"] for s in body["servers"]) == [
+        "batch-1", "batch-2"]

@@ -88,6 +88,15 @@ def _force_delete(req, id):
     _run(req, id, "forceDelete", DEFERRED_DELETE % "force", "force_delete")
 
 
+@validation.schema(schemas.trigger_crash_dump)
+def _trigger_crash_dump(req, id):
+    if not req.is_at_least("2.17"):
+        raise webob.exc.HTTPBadRequest(
+            explanation="trigger_crash_dump needs microversion 2.17 or later.")
+    _run(req, id, "trigger_crash_dump", SERVERS % "trigger_crash_dump",
+         "trigger_crash_dump")
+
+
 @validation.schema(schemas.lock, "2.1", "2.72")
 @validation.schema(schemas.lock_v273, "2.73")
 def _lock(req, id):
@@ -111,6 +120,7 @@ ACTIONS = {
     "reboot": _reboot, "os-start": _start, "os-stop": _stop, "pause": _pause,
     "unpause": _unpause, "suspend": _suspend, "resume": _resume, "lock": _lock,
     "unlock": _unlock, "forceDelete": _force_delete,
+    "trigger_crash_dump": _trigger_crash_dump,
 }
 
 

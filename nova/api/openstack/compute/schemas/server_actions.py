@@ -35,6 +35,7 @@ resume = _no_body("resume")
 lock = _no_body("lock")
 unlock = _no_body("unlock")
 force_delete = _no_body("forceDelete")
+trigger_crash_dump = _no_body("trigger_crash_dump")
 
 lock_v273 = {
     "type": "object",
