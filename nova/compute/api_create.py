@@ -10,6 +10,7 @@ with no cell, and the conductor is asked to schedule and build them all.
 
 import base64
 import binascii
+import json
 import re
 
 from oslo_log import log as logging
@@ -217,7 +218,7 @@ class CreateOperations:
                scheduler_hints=None, tags=None, requested_host=None,
                requested_hypervisor_hostname=None, admin_password=None,
                access_ip_v4=None, access_ip_v6=None, block_device_mapping=None,
-               return_reservation_id=False):
+               return_reservation_id=False, trusted_certs=None):
         """Accept a server request; ([instances], reservation_id)."""
         max_count = max_count or min_count
         if min_count > max_count:
@@ -252,12 +253,15 @@ class CreateOperations:
         max_count = self._check_quota(context, flavor, min_count, max_count)
         if group is not None:
             self._check_group_quota(context, group, max_count)
+        if trusted_certs is None and CONF.glance.verify_glance_signatures and \
+                CONF.glance.enable_certificate_validation:
+            trusted_certs = list(CONF.glance.default_trusted_certificate_ids) or None
         return self._provision(
             context, flavor, image, max_count, display_name, display_description,
             hostname, key_pair, user_data, metadata or {}, zone, forced_host, forced_node,
             requested_host, requested_hypervisor_hostname, requested_networks,
             security_groups, config_drive, scheduler_hints or {}, tags, admin_password,
-            access_ip_v4, access_ip_v6, block_device_mapping, group)
+            access_ip_v4, access_ip_v6, block_device_mapping, group, trusted_certs)
 
     @staticmethod
     def _check_group_quota(context, group, count):
@@ -272,7 +276,8 @@ class CreateOperations:
                    display_description, hostname, key_pair, user_data, metadata, zone,
                    forced_host, forced_node, requested_host, requested_node,
                    requested_networks, security_groups, config_drive, hints, tags,
-                   admin_password, access_ip_v4, access_ip_v6, block_device_mapping, group):
+                   admin_password, access_ip_v4, access_ip_v6, block_device_mapping, group,
+                   trusted_certs=None):
         reservation_id = "r-" + uuidutils.generate_uuid()[:8]
         instances, build_requests, request_specs = [], [], []
         security_groups = security_groups or ["default"]
@@ -281,7 +286,8 @@ class CreateOperations:
                 instance = self._new_instance(
                     context, flavor, image, index, count, display_name,
                     display_description, hostname, key_pair, user_data, metadata, zone,
-                    reservation_id, config_drive, access_ip_v4, access_ip_v6)
+                    reservation_id, config_drive, access_ip_v4, access_ip_v6,
+                    trusted_certs)
                 spec = self._request_spec(context, instance, image, flavor, zone, hints,
                                           group, security_groups, forced_host,
                                           forced_node, requested_host, requested_node,
@@ -340,7 +346,8 @@ class CreateOperations:
 
     def _new_instance(self, context, flavor, image, index, count, display_name,
                       display_description, hostname, key_pair, user_data, metadata, zone,
-                      reservation_id, config_drive, access_ip_v4, access_ip_v6):
+                      reservation_id, config_drive, access_ip_v4, access_ip_v6,
+                      trusted_certs=None):
         uuid = uuidutils.generate_uuid()
         instance = objects.Instance(context)
         instance.uuid = uuid
@@ -374,6 +381,11 @@ class CreateOperations:
         instance.user_data = user_data
         instance.metadata = dict(metadata)
         instance.system_metadata = self._image_system_metadata(image)
+        if trusted_certs:
+            # Shown as trusted_image_certificates (2.63); a driver that verifies
+            # image signatures checks the image against them.
+            instance.system_metadata["trusted_image_certificates"] = json.dumps(
+                list(trusted_certs))
         instance.availability_zone = zone
         instance.power_state = power_state.NOSTATE
         instance.vm_state = vm_states.BUILDING

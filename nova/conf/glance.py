@@ -13,6 +13,12 @@ opts = [
              help='Directory of the embedded local image store.'),
     cfg.IntOpt("num_retries", default=3,
              help='Retries of a failed image upload or download.'),
+    cfg.BoolOpt("enable_certificate_validation", default=False,
+        help='Validate the signing certificate of signed images against the trusted '
+             'certificates (needs verify_glance_signatures).'),
+    cfg.ListOpt("default_trusted_certificate_ids", default=[],
+        help='Trusted certificate ids used when a server is created without '
+             'trusted_image_certificates (needs enable_certificate_validation).'),
     cfg.BoolOpt("verify_glance_signatures", default=False,
              help='Verify image signatures before use.'),
 ]

@@ -4,10 +4,13 @@ flat network."""
 
 import pytest
 
+import nova.conf
 from nova.api.openstack import api_version
 from nova import objects
 from tests.functional import inprocess
 from tests.functional import stack_fixture
+
+CONF = nova.conf.CONF
 
 
 @pytest.fixture
@@ -240,3 +243,21 @@ def test_create_and_act_at_the_newest_microversion(ready):
         version="2.90")
     assert sorted(s["OS-EXT-SRV-ATTR:hostname"] for s in body["servers"]) == [
         "batch-1", "batch-2"]
+
+
+def test_trusted_image_certificates_are_kept_and_shown(ready, monkeypatch):
+    cloud, flavor, image = ready
+    certs = ["0b5d2c72-12cc-4ba6-a8d7-3ff5cc1d8cb8", "674736e3-f25c-405c-8362-bbf991e0ce0a"]
+    answer = _boot(cloud, flavor, image, version="2.63", expect=400,
+                   networks="auto", trusted_image_certificates=certs)
+    assert "verify_glance_signatures" in answer["badRequest"]["message"]
+    CONF.set_override("verify_glance_signatures", True, group="glance")
+    try:
+        server_id = _boot(cloud, flavor, image, version="2.63",
+                          trusted_image_certificates=certs)["server"]["id"]
+    finally:
+        CONF.clear_override("verify_glance_signatures", group="glance")
+    shown = cloud.wait_for_status(server_id, "ACTIVE", version="2.63")
+    assert shown["trusted_image_certificates"] == certs
+    status, _h, body = cloud.request("GET", "/servers/%s" % server_id, version="2.62")
+    assert "trusted_image_certificates" not in body["server"]

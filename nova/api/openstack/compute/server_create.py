@@ -11,6 +11,7 @@ import webob.exc
 from oslo_utils import strutils
 from oslo_utils import uuidutils
 
+import nova.conf
 from nova.api.openstack import common
 from nova.api.openstack.compute.schemas import server_create as schemas
 from nova.api.openstack import wsgi
@@ -19,6 +20,7 @@ from nova.compute import api as compute_api
 from nova import exception
 from nova import objects
 
+CONF = nova.conf.CONF
 POLICY = "os_compute_api:servers:%s"
 PASSWORD_LENGTH = 12
 
@@ -115,6 +117,15 @@ def create(req):
                     target={"project_id": context.project_id})
     if server.get("host") or server.get("hypervisor_hostname"):
         context.can(POLICY % "create:requested_destination", target={})
+    trusted_certs = server.get("trusted_image_certificates")
+    if trusted_certs:
+        context.can(POLICY % "create:trusted_certs",
+                    target={"project_id": context.project_id})
+        if not CONF.glance.verify_glance_signatures:
+            raise webob.exc.HTTPBadRequest(
+                explanation="Image signature certificate validation enabled, but image "
+                            "signature verification is disabled "
+                            "([glance] verify_glance_signatures).")
     if server.get("personality"):
         raise webob.exc.HTTPBadRequest(
             explanation="Personality files are not supported by this cloud.")
@@ -152,7 +163,8 @@ def create(req):
             tags=server.get("tags"), requested_host=server.get("host"),
             requested_hypervisor_hostname=server.get("hypervisor_hostname"),
             admin_password=password, access_ip_v4=server.get("accessIPv4"),
-            access_ip_v6=server.get("accessIPv6"), block_device_mapping=bdms)
+            access_ip_v6=server.get("accessIPv6"), block_device_mapping=bdms,
+            trusted_certs=trusted_certs)
     except exception.ImageNotFound:
         raise webob.exc.HTTPBadRequest(explanation="Can not find requested image")
     except exception.KeypairNotFound as exc:

@@ -20,6 +20,9 @@ from nova.compute import vm_states
 
 LOG = logging.getLogger(__name__)
 
+# Where an instance keeps its trusted image certificate ids (2.63), as JSON.
+TRUSTED_CERTS_KEY = "trusted_image_certificates"
+
 # vm_state -> {task_state: API status}; "default" applies to other task states.
 STATE_MAP = {
     vm_states.ACTIVE: {
@@ -367,7 +370,8 @@ def detail(req, instance, ctx, update=False):
     if req.is_at_least("2.26"):
         server["tags"] = _tags(instance)
     if req.is_at_least("2.63"):
-        server["trusted_image_certificates"] = None
+        certs = (_get(instance, "system_metadata") or {}).get(TRUSTED_CERTS_KEY)
+        server["trusted_image_certificates"] = json.loads(certs) if certs else None
     if instance.uuid in ctx.server_groups:
         server["server_groups"] = ctx.server_groups[instance.uuid]
     if req.is_at_least("2.96"):
