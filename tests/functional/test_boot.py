@@ -261,3 +261,39 @@ def test_trusted_image_certificates_are_kept_and_shown(ready, monkeypatch):
     assert shown["trusted_image_certificates"] == certs
     status, _h, body = cloud.request("GET", "/servers/%s" % server_id, version="2.62")
     assert "trusted_image_certificates" not in body["server"]
+
+
+def test_delete_while_still_a_build_request(ready):
+    cloud, flavor, image = ready
+    conductor = next(s for s in cloud.services if s.binary == "nova-conductor")
+    conductor.stop()
+    server_id = _boot(cloud, flavor, image, name="early")["server"]["id"]
+    status, _h, body = cloud.request("GET", "/servers/%s" % server_id)
+    assert body["server"]["status"] == "BUILD"
+    status, _h, _b = cloud.request("DELETE", "/servers/%s" % server_id)
+    assert status == 204
+    cloud.wait_for_gone(server_id)
+    # The conductor comes back and meets a request that is gone: nothing is built.
+    from nova import service
+    replacement = service.Service.create(binary="nova-conductor", topic="conductor")
+    replacement.start()
+    cloud.services.append(replacement)
+    try:
+        inprocess.wait_for(lambda: cloud.request("GET", "/servers")[2]["servers"] == [],
+                           what="an empty server list")
+        # It was scheduled and created in the cell, then dropped there.
+        inprocess.wait_for(lambda: _cell_rows(server_id) == [1], what="a deleted row")
+        assert cloud.usages() == {}
+        assert all(not cloud.driver(h).instances for h in cloud.computes)
+    finally:
+        replacement.stop()
+
+
+def _cell_rows(server_id):
+    """The ``deleted`` flags of the server's rows in the cell database (0 = live)."""
+    import sqlalchemy as sa
+    from nova.db.main import api as main_db_api
+    with main_db_api.get_engine().connect() as conn:
+        rows = conn.execute(sa.text("SELECT deleted FROM instances WHERE uuid = :u"),
+                            {"u": server_id}).fetchall()
+    return [1 if row[0] else 0 for row in rows]
