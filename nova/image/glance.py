@@ -23,13 +23,12 @@ import time
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
-from keystoneauth1 import plugin as ks_plugin
-from keystoneauth1.access import service_catalog as ks_catalog
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 
 import nova.conf
+from nova import service_auth
 from nova import exception
 
 CONF = nova.conf.CONF
@@ -49,29 +48,7 @@ _GENERATED = ("self", "file", "schema", "stores")
 _JSON_PROPERTIES = ("block_device_mapping", "mappings")
 
 
-class _UserAuth(ks_plugin.BaseAuthPlugin):
-    """The caller's token; endpoints from the catalog the caller's token came with."""
-
-    def __init__(self, token, catalog):
-        super().__init__()
-        self.token = token
-        self.catalog = catalog or []
-
-    def get_token(self, session, **kwargs):
-        return self.token
-
-    def get_endpoint(self, session, service_type=None, interface=None, region_name=None,
-                     **kwargs):
-        for cls in (ks_catalog.ServiceCatalogV3, ks_catalog.ServiceCatalogV2):
-            try:
-                url = cls(self.catalog).url_for(service_type=service_type,
-                                                interface=interface or "public",
-                                                region_name=region_name)
-            except (ks_exc.EndpointNotFound, KeyError, TypeError):
-                continue
-            if url:
-                return url
-        return None
+_UserAuth = service_auth.UserTokenAuth
 
 
 def _noauth_token(context):

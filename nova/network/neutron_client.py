@@ -7,43 +7,20 @@ admin may set (port bindings). Without Keystone ([neutron] auth_type unset),
 both send a noauth token of the form ``user:project`` to endpoint_override.
 """
 
-from keystoneauth1.access import service_catalog as ks_catalog
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
-from keystoneauth1 import plugin as ks_plugin
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 import nova.conf
+from nova import service_auth
 from nova import exception
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-class _TokenAuth(ks_plugin.BaseAuthPlugin):
-    """A fixed token; the endpoint from endpoint_override or the caller's catalog."""
-
-    def __init__(self, token, catalog=None):
-        super().__init__()
-        self.token = token
-        self.catalog = catalog or []
-
-    def get_token(self, session, **kwargs):
-        return self.token
-
-    def get_endpoint(self, session, service_type=None, interface=None, region_name=None,
-                     **kwargs):
-        for cls in (ks_catalog.ServiceCatalogV3, ks_catalog.ServiceCatalogV2):
-            try:
-                url = cls(self.catalog).url_for(service_type=service_type,
-                                                interface=interface or "public",
-                                                region_name=region_name)
-            except (ks_exc.EndpointNotFound, KeyError, TypeError):
-                continue
-            if url:
-                return url
-        return None
+_TokenAuth = service_auth.UserTokenAuth
 
 
 def _noauth_token(context, admin):

@@ -24,6 +24,7 @@ from oslo_config import cfg
 import pytest
 
 import nova.conf
+from nova.cmd import all_identity
 from nova import context as nova_context
 from nova.db.api import api as api_db_api
 from nova.db import cell_setup
@@ -139,13 +140,10 @@ class API:
 
 
 class _IdentityStub:
-    """Stand-in for Keystone's identity endpoint under noauth2 (there is none).
+    """Keystone's place under noauth2: nova-all's identity stand-in at /identity.
 
-    The CLI reads the identity version document before commands that take a
-    ``--project`` and some (``keypair``, ``quota``) look the project up by id:
-    ``GET /identity/v3/projects/{id}`` finds every project, named as its id.
-    Any other identity call answers 403, as Keystone does for a user without
-    identity rights, and the CLI then uses the ids it was given. Everything
+    The CLI reads the identity version document before some commands and looks
+    projects up by id (nova/cmd/all_identity.py answers both); everything
     outside /identity goes to the compute API.
     """
 
@@ -156,30 +154,9 @@ class _IdentityStub:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/identity"):
             return self.app(environ, start_response)
-        host = "http://%s" % environ.get("HTTP_HOST", "127.0.0.1")
-        if path.rstrip("/") == "/identity/v3":
-            body = {"version": {"id": "v3.14", "status": "stable",
-                                "updated": "2020-04-07T00:00:00Z",
-                                "links": [{"rel": "self", "href": host + "/identity/v3/"}],
-                                "media-types": [{"base": "application/json",
-                                                 "type": "application/"
-                                                         "vnd.openstack.identity-v3+json"}]}}
-            status = "200 OK"
-        elif path.startswith("/identity/v3/projects/") and path.count("/") == 4:
-            project_id = path.rsplit("/", 1)[1]
-            body = {"project": {"id": project_id, "name": project_id, "domain_id": "default",
-                                "enabled": True,
-                                "links": {"self": host + path}}}
-            status = "200 OK"
-        else:
-            body = {"error": {"code": 403, "title": "Forbidden",
-                              "message": "You are not authorized to perform the "
-                                         "requested action."}}
-            status = "403 Forbidden"
-        data = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"),
-                                ("Content-Length", str(len(data)))])
-        return [data]
+        environ = dict(environ, SCRIPT_NAME=environ.get("SCRIPT_NAME", "") + "/identity",
+                       PATH_INFO=path[len("/identity"):])
+        return all_identity.application(environ, start_response)
 
 
 def _formats_output(args):
