@@ -504,6 +504,17 @@ class PortBindingFailed(Invalid):
                "information.")
 
 
+class NetworksWithQoSPolicyNotSupported(Invalid):
+    msg_fmt = ("Using networks with QoS policy is not supported for instance "
+               "%(instance_uuid)s. (Network ID is %(network_id)s)")
+
+
+class CreateWithPortResourceRequestOldVersion(Invalid):
+    msg_fmt = ("Creating servers with ports having resource requests, like a port with "
+               "a QoS minimum bandwidth policy, is not supported until microversion "
+               "2.72.")
+
+
 class PortLimitExceeded(OverQuota):
     msg_fmt = "Maximum number of ports exceeded"
     code = 403

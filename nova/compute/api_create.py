@@ -218,8 +218,13 @@ class CreateOperations:
                scheduler_hints=None, tags=None, requested_host=None,
                requested_hypervisor_hostname=None, admin_password=None,
                access_ip_v4=None, access_ip_v6=None, block_device_mapping=None,
-               return_reservation_id=False, trusted_certs=None):
-        """Accept a server request; ([instances], reservation_id)."""
+               return_reservation_id=False, trusted_certs=None,
+               supports_port_resource_request=False):
+        """Accept a server request; ([instances], reservation_id).
+
+        ``supports_port_resource_request``: the caller's microversion (2.72+)
+        allows ports with a resource request (e.g. QoS minimum bandwidth).
+        """
         max_count = max_count or min_count
         if min_count > max_count:
             raise exception.InvalidInput(reason="min_count must be <= max_count")
@@ -249,6 +254,10 @@ class CreateOperations:
             if networks_allowed < min_count:
                 raise exception.PortLimitExceeded()
             max_count = networks_allowed
+        port_requests = self.network_api.create_resource_requests(context,
+                                                                  requested_networks)
+        if port_requests[0] and not supports_port_resource_request:
+            raise exception.CreateWithPortResourceRequestOldVersion()
         group = self._get_group(context, scheduler_hints)
         max_count = self._check_quota(context, flavor, min_count, max_count)
         if group is not None:
@@ -261,7 +270,8 @@ class CreateOperations:
             hostname, key_pair, user_data, metadata or {}, zone, forced_host, forced_node,
             requested_host, requested_hypervisor_hostname, requested_networks,
             security_groups, config_drive, scheduler_hints or {}, tags, admin_password,
-            access_ip_v4, access_ip_v6, block_device_mapping, group, trusted_certs)
+            access_ip_v4, access_ip_v6, block_device_mapping, group, trusted_certs,
+            port_requests)
 
     @staticmethod
     def _check_group_quota(context, group, count):
@@ -277,7 +287,7 @@ class CreateOperations:
                    forced_host, forced_node, requested_host, requested_node,
                    requested_networks, security_groups, config_drive, hints, tags,
                    admin_password, access_ip_v4, access_ip_v6, block_device_mapping, group,
-                   trusted_certs=None):
+                   trusted_certs=None, port_requests=None):
         reservation_id = "r-" + uuidutils.generate_uuid()[:8]
         instances, build_requests, request_specs = [], [], []
         security_groups = security_groups or ["default"]
@@ -291,7 +301,7 @@ class CreateOperations:
                 spec = self._request_spec(context, instance, image, flavor, zone, hints,
                                           group, security_groups, forced_host,
                                           forced_node, requested_host, requested_node,
-                                          count)
+                                          count, port_requests)
                 spec.create()
                 request_specs.append(spec)
                 bdms = self._block_devices(instance, image, flavor, block_device_mapping)
@@ -418,7 +428,7 @@ class CreateOperations:
     @staticmethod
     def _request_spec(context, instance, image, flavor, zone, hints, group,
                       security_groups, forced_host, forced_node, requested_host,
-                      requested_node, count):
+                      requested_node, count, port_requests=None):
         filter_properties = {"scheduler_hints": {k: v if isinstance(v, list) else [v]
                                                  for k, v in hints.items()},
                              "instance_type": flavor}
@@ -433,7 +443,9 @@ class CreateOperations:
             context, instance.uuid, image, flavor, filter_properties=filter_properties,
             instance_group=group, availability_zone=zone,
             security_groups=security_groups, project_id=instance.project_id,
-            user_id=instance.user_id)
+            user_id=instance.user_id,
+            port_resource_requests=port_requests[0] if port_requests else None,
+            request_level_params=port_requests[1].obj_clone() if port_requests else None)
         spec.num_instances = count
         return spec
 

@@ -72,7 +72,7 @@ class BuildOperations:
         network_info = None
         try:
             network_info = self._build_resources(context, instance, requested_networks,
-                                                 security_groups)
+                                                 security_groups, request_spec)
             instance.task_state = task_states.SPAWNING
             instance.save(expected_task_state=task_states.BLOCK_DEVICE_MAPPING)
             image_meta = objects.ImageMeta.from_dict(image or {})
@@ -120,12 +120,16 @@ class BuildOperations:
         except Exception as exc:
             LOG.debug("Could not update the schedulers about %s: %s", instance.uuid, exc)
 
-    def _build_resources(self, context, instance, requested_networks, security_groups):
+    def _build_resources(self, context, instance, requested_networks, security_groups,
+                         request_spec=None):
         instance.task_state = task_states.NETWORKING
         instance.save(expected_task_state=None)
+        # Ports with resource requests: which provider the claim took them from.
+        mapping = request_spec.get_request_group_mapping() \
+            if isinstance(request_spec, objects.RequestSpec) else None
         network_info = self.network_api.allocate_for_instance(
             context, instance, requested_networks, security_groups=security_groups,
-            bind_host_id=self.host)
+            bind_host_id=self.host, resource_provider_mapping=mapping)
         instance.task_state = task_states.BLOCK_DEVICE_MAPPING
         instance.save(expected_task_state=task_states.NETWORKING)
         return network_info

@@ -14,6 +14,8 @@ all-in-one default) or the Neutron client (``neutron``). Both offer:
   backend and written to the info cache.
 - setup_networks_on_host(context, instance, host=None, teardown=False)
 - get_all(context) / get(context, network_id): the networks a project sees.
+- create_resource_requests(context, requested_networks) -> (request groups,
+  request level params) of requested ports with a resource_request (API side).
 
 ``requested_networks`` is a NetworkRequestList, a list of
 (network_id, fixed_ip, port_id) tuples or None (the backend picks).
@@ -98,3 +100,9 @@ class NetworkAPIBase:
 
     def _build_network_info(self, context, instance):
         raise NotImplementedError()
+
+    def create_resource_requests(self, context, requested_networks):
+        """([objects.RequestGroup], objects.RequestLevelParams) the requested
+        ports add to the scheduling request; a backend without port resource
+        requests adds none."""
+        return [], objects.RequestLevelParams()

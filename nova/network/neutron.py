@@ -24,6 +24,11 @@ BINDING_VIF_TYPE = "binding:vif_type"
 BINDING_VIF_DETAILS = "binding:vif_details"
 BINDING_VNIC_TYPE = "binding:vnic_type"
 DEVICE_OWNER_COMPUTE_PREFIX = "compute:"
+# A port's resource request (admin only) and the binding profile key that
+# names the provider(s) its resources were allocated from.
+RESOURCE_REQUEST = "resource_request"
+REQUEST_GROUPS = "request_groups"
+ALLOCATION = "allocation"
 
 
 def _device_owner(instance):
@@ -132,6 +137,32 @@ class API(network_api.NetworkAPIBase):
             raise exception.PortLimitExceeded()
         return min(num_instances, free // ports_needed)
 
+    def create_resource_requests(self, context, requested_networks):
+        """([objects.RequestGroup], objects.RequestLevelParams) of the requested
+        ports' ``resource_request`` (an admin-only port attribute, e.g. from a
+        QoS minimum bandwidth rule), in the legacy ({"resources", "required"})
+        or the extended ({"request_groups", "same_subtree"}) format."""
+        groups, params = [], objects.RequestLevelParams()
+        port_ids = [r.port_id for r in network_api.as_requests(requested_networks)
+                    if r.port_id]
+        if not port_ids:
+            return groups, params
+        admin = neutron_client.get_client(context, admin=True)
+        ports = {p["id"]: p for p in admin.list("ports", id=port_ids)}
+        for port_id in port_ids:
+            resource_request = (ports.get(port_id) or {}).get(RESOURCE_REQUEST)
+            if not resource_request:
+                continue
+            if REQUEST_GROUPS in resource_request:
+                groups.extend(objects.RequestGroup.from_extended_port_request(
+                    resource_request))
+                params.extend_with(objects.RequestLevelParams.from_port_request(
+                    resource_request))
+            else:
+                groups.append(objects.RequestGroup.from_port_request(
+                    port_id, resource_request))
+        return [g for g in groups if not g.is_empty()], params
+
     # --- compute side ---
 
     def _port_targets(self, context, instance, client, requests):
@@ -186,10 +217,12 @@ class API(network_api.NetworkAPIBase):
         if bind_host_id:
             binding[BINDING_HOST_ID] = bind_host_id
         created, attached, port_ids, preserved = [], [], [], set()
+        mapping = kwargs.get("resource_provider_mapping") or {}
         try:
             for net, request in targets:
                 if request.port_id:
-                    admin.update_port(request.port_id, binding)
+                    admin.update_port(request.port_id, self._with_allocation(
+                        admin, request.port_id, binding, mapping))
                     attached.append(request.port_id)
                     preserved.add(request.port_id)
                     port_ids.append(request.port_id)
@@ -208,11 +241,44 @@ class API(network_api.NetworkAPIBase):
                     bound = admin.update_port(port["id"], {BINDING_HOST_ID: bind_host_id})
                     if bound.get(BINDING_VIF_TYPE) == network_model.VIF_TYPE_BINDING_FAILED:
                         raise exception.PortBindingFailed(port_id=port["id"])
+                    if bound.get(RESOURCE_REQUEST):
+                        # The network's QoS policy gave the new port a resource
+                        # request nothing was scheduled for (as upstream: the
+                        # user must create such a port and pass it in).
+                        LOG.info("Deleting port %s: its network %s has a QoS policy",
+                                 port["id"], net["id"])
+                        raise exception.NetworksWithQoSPolicyNotSupported(
+                            instance_uuid=instance.uuid, network_id=net["id"])
         except Exception:
             with_excutils_cleanup(lambda: self._undo(admin, created, attached))
             raise
         nw_info = self._network_info_for_ports(context, client, port_ids, preserved)
         return network_api.save_network_info(context, instance, nw_info)
+
+    @staticmethod
+    def _with_allocation(admin, port_id, binding, mapping):
+        """``binding`` plus, for a port with a resource request, its binding
+        profile's "allocation": the provider serving the port's request group
+        (legacy format) or {request group id: provider} (extended format)."""
+        if not mapping:
+            return binding
+        port = admin.show_port(port_id)
+        resource_request = port.get(RESOURCE_REQUEST)
+        if not resource_request:
+            return binding
+        try:
+            if REQUEST_GROUPS in resource_request:
+                allocation = {group["id"]: mapping[group["id"]][0]
+                              for group in resource_request[REQUEST_GROUPS]}
+            else:
+                allocation = mapping[port_id][0]
+        except (KeyError, IndexError):
+            raise exception.NetworkError(
+                reason="port %s has a resource request but the instance holds no "
+                       "allocation for it" % port_id)
+        profile = dict(port.get(BINDING_PROFILE) or {})
+        profile[ALLOCATION] = allocation
+        return dict(binding, **{BINDING_PROFILE: profile})
 
     def _undo(self, admin, created, attached):
         for port_id in created:

@@ -9,6 +9,7 @@ reference only: it is reloaded fresh from the database on every read.
 
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
+from oslo_utils import versionutils
 
 from nova.db.api import request_specs as db
 from nova import exception
@@ -21,13 +22,17 @@ from nova.objects import instance_group as instance_group_obj
 LOG = logging.getLogger(__name__)
 
 # Reset before every write: they describe one scheduling attempt only.
-NOT_PERSISTED = ("retry", "requested_destination", "ignore_hosts")
+# requested_resources (the port request groups) is rebuilt from the ports
+# by every operation that needs it, as upstream does.
+NOT_PERSISTED = ("retry", "requested_destination", "ignore_hosts",
+                 "requested_resources")
 
 
 @base.NovaObjectRegistry.register
 class RequestSpec(base.NovaObject):
     # Version 1.0: initial version
-    VERSION = "1.0"
+    # Version 1.1: requested_resources (request groups of ports, 2.72)
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -50,7 +55,31 @@ class RequestSpec(base.NovaObject):
         "retry": fields.ObjectField("SchedulerRetries", nullable=True),
         "limits": fields.ObjectField("SchedulerLimits", nullable=True),
         "request_level_params": fields.ObjectField("RequestLevelParams"),
+        # Request groups from outside the flavor (Neutron ports with a
+        # resource_request); each becomes its own numbered group in the
+        # Placement query and learns the provider(s) that served it.
+        "requested_resources": fields.ListOfObjectsField("RequestGroup", nullable=True,
+                                                         default=None),
     }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop("requested_resources", None)
+
+    @property
+    def maps_requested_resources(self):
+        """True when some request group needs the providers it lands on recorded."""
+        return bool(self.obj_attr_is_set("requested_resources")
+                    and self.requested_resources)
+
+    def get_request_group_mapping(self):
+        """{requester_id: [provider uuids]} of the request groups (None without any)."""
+        if not self.obj_attr_is_set("requested_resources") or \
+                self.requested_resources is None:
+            return None
+        return {group.requester_id: list(group.provider_uuids or [])
+                for group in self.requested_resources}
 
     # The flavor's sizes, as the filters read them.
     @property
@@ -162,6 +191,8 @@ class RequestSpec(base.NovaObject):
         spec.force_hosts = filter_properties.get("force_hosts")
         spec.force_nodes = filter_properties.get("force_nodes")
         spec.request_level_params = request_level_params or RequestLevelParams()
+        spec.requested_resources = [group.obj_clone() for group in
+                                    port_resource_requests or []]
         spec.obj_set_defaults()
         return spec
 
@@ -402,3 +433,73 @@ class RequestLevelParams(base.NovaObject):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.obj_set_defaults()
+
+    @classmethod
+    def from_port_request(cls, port_resource_request):
+        """The request-wide parameters of a port's (extended) resource_request."""
+        same_subtree = (port_resource_request or {}).get("same_subtree")
+        # One port names one set of its groups that share a subtree.
+        return cls(same_subtree=[list(same_subtree)] if same_subtree else [])
+
+    def extend_with(self, other):
+        """AND ``other``'s requirements into these."""
+        self.root_required = set(self.root_required) | set(other.root_required)
+        self.root_forbidden = set(self.root_forbidden) | set(other.root_forbidden)
+        self.same_subtree = list(self.same_subtree) + list(other.same_subtree)
+
+
+@base.NovaObjectRegistry.register
+class RequestGroup(base.NovaObject):
+    """Resources one provider must give, asked by something other than the flavor.
+
+    A Neutron port's resource_request is one (legacy format) or several
+    (extended format) such groups. ``requester_id`` names the asker (the
+    port UUID, or the request group id of the extended format); it is also
+    the group's suffix in the Placement query, so the allocation candidate's
+    ``mappings`` tell which providers serve it (``provider_uuids``).
+    """
+    # Version 1.0: initial version
+    VERSION = "1.0"
+
+    fields = {
+        "use_same_provider": fields.BooleanField(default=True),
+        "resources": fields.DictOfIntegersField(default={}),
+        "required_traits": fields.SetOfStringsField(default=set()),
+        "forbidden_traits": fields.SetOfStringsField(default=set()),
+        # Each entry is a list of aggregate UUIDs; the provider must be in one
+        # of every entry.
+        "aggregates": fields.ListOfListsOfStringsField(default=[]),
+        "forbidden_aggregates": fields.SetOfStringsField(default=set()),
+        "requester_id": fields.StringField(nullable=True, default=None),
+        "provider_uuids": fields.ListOfUUIDField(default=[]),
+        "in_tree": fields.UUIDField(nullable=True, default=None),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.obj_set_defaults()
+
+    @classmethod
+    def _from_neutron_group(cls, requester_id, group):
+        traits = list(group.get("required") or [])
+        return cls(requester_id=requester_id, use_same_provider=True,
+                   resources={rc: int(amount)
+                              for rc, amount in (group.get("resources") or {}).items()},
+                   required_traits={t for t in traits if not t.startswith("!")},
+                   forbidden_traits={t[1:] for t in traits if t.startswith("!")})
+
+    @classmethod
+    def from_port_request(cls, port_uuid, port_resource_request):
+        """The one group of a legacy resource_request ({"resources", "required"})."""
+        return cls._from_neutron_group(port_uuid, port_resource_request)
+
+    @classmethod
+    def from_extended_port_request(cls, port_resource_request):
+        """The groups of an extended resource_request ({"request_groups": [{"id",
+        "resources", "required"}], "same_subtree": [ids]})."""
+        return [cls._from_neutron_group(group["id"], group)
+                for group in port_resource_request.get("request_groups") or []]
+
+    def is_empty(self):
+        return not (self.resources or self.required_traits or self.forbidden_traits
+                    or self.aggregates or self.forbidden_aggregates)

@@ -212,6 +212,9 @@ class ResourceRequest:
         for group in req._groups.values():
             group.resources = {rc: n for rc, n in group.resources.items() if n > 0}
 
+        for group in _get_field(spec, "requested_resources", None) or []:
+            req._add_request_group(group)
+
         params = _get_field(spec, "request_level_params")
         if params is not None:
             req.root_required |= set(_get_field(params, "root_required", ()) or ())
@@ -240,6 +243,25 @@ class ResourceRequest:
                       "defaulting to 'none'")
             req.group_policy = "none"
         return req
+
+    def _add_request_group(self, group):
+        """A group from outside the flavor (a port's resource request, an
+        objects.RequestGroup); its requester_id is its suffix."""
+        suffix = group.requester_id
+        if not suffix:
+            raise ValueError("request group without a requester_id: %r" % group)
+        if suffix in self._groups:
+            raise ValueError("request group suffix %s used twice" % suffix)
+        if group.is_empty():
+            raise ValueError("empty request group of %s" % suffix)
+        target = self.get_request_group(suffix)
+        target.use_same_provider = group.use_same_provider
+        target.resources = dict(group.resources)
+        target.required_traits = set(group.required_traits)
+        target.forbidden_traits = set(group.forbidden_traits)
+        target.aggregates = [list(aggs) for aggs in group.aggregates]
+        target.forbidden_aggregates = set(group.forbidden_aggregates)
+        target.in_tree = group.in_tree
 
     def _translate_cpu_policies(self, flavor, extra_specs, image_props):
         """Dedicated CPUs are PCPU; thread policies are the hyperthreading trait."""
@@ -309,6 +331,21 @@ def claim_resources(context, client, spec, instance_uuid, alloc_req,
         context, instance_uuid, alloc_req, spec.project_id, spec.user_id,
         allocation_request_version=allocation_request_version,
         consumer_generation=None)
+
+
+def fill_provider_mapping(request_spec, selection):
+    """Record on each request group of ``request_spec`` the providers that the
+    allocation request of ``selection`` (the claimed one) gives it."""
+    if not getattr(request_spec, "maps_requested_resources", False):
+        return
+    alloc_req = selection.get_allocation_request() or {}
+    mappings = alloc_req.get("mappings") or {}
+    for group in request_spec.requested_resources:
+        if group.requester_id not in mappings:
+            raise exception.NoValidHost(
+                reason="the allocation has no provider for request group %s"
+                       % group.requester_id)
+        group.provider_uuids = list(mappings[group.requester_id])
 
 
 def get_weight_multiplier(host_state, multiplier_name, multiplier_config):

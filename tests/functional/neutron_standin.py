@@ -38,6 +38,8 @@ class NeutronStandIn:
         self.auto_topology_ok = set()  # projects Neutron can make a topology for
         self.requests = []            # (method, path, token)
         self.bad_hosts = {"bad-host"}
+        # network id -> the resource_request its QoS policy gives new ports
+        self.qos_port_requests = {}
         self._macs = set()
 
     # --- test setup ---
@@ -161,6 +163,8 @@ class NeutronStandIn:
                 "security_groups": body.get("security_groups") or [],
                 "binding:vnic_type": body.get("binding:vnic_type", "normal"),
                 "binding:profile": body.get("binding:profile", {})}
+        if net["id"] in self.qos_port_requests:
+            port["resource_request"] = self.qos_port_requests[net["id"]]
         self._apply_binding(port, body.get("binding:host_id"))
         self.ports[port["id"]] = port
         return port
@@ -201,9 +205,16 @@ class NeutronStandIn:
                 return False
         return True
 
+    @staticmethod
+    def _view(item, admin):
+        """What the caller sees: a port's resource_request is admin-only."""
+        if admin or "resource_request" not in item:
+            return item
+        return {k: v for k, v in item.items() if k != "resource_request"}
+
     def _list(self, store, collection, query, project, admin):
-        items = [i for i in store.values() if self.visible(i, project, admin)
-                 and self._match(i, query)]
+        items = [self._view(i, admin) for i in store.values()
+                 if self.visible(i, project, admin) and self._match(i, query)]
         return 200, {collection: items}
 
     def dispatch(self, method, path, query, body, project, admin):
@@ -229,7 +240,7 @@ class NeutronStandIn:
                 raise Error(404, not_found, "%s %s could not be found."
                             % (single.capitalize(), item_id))
             if method == "GET":
-                return 200, {single: item}
+                return 200, {single: self._view(item, admin)}
             if method == "PUT" and kind == "ports":
                 return 200, {"port": self.update_port(item, body["port"], admin)}
             if method == "DELETE" and kind == "ports":

@@ -121,6 +121,8 @@ class BuildTask:
             self.report_client.delete_allocation_for_instance(context, instance.uuid,
                                                               force=True)
             return
+        # Ports with resource requests learn which provider serves them.
+        scheduler_utils.fill_provider_mapping(request_spec, selection)
         filter_properties = request_spec.to_legacy_filter_properties_dict()
         with nova_context.target_cell(context, cell) as cctxt:
             self.compute_rpcapi.build_and_run_instance(
@@ -211,6 +213,7 @@ class BuildTask:
                 LOG.info("Alternate %s of %s is full now; trying the next one.",
                          selection.service_host, instance.uuid)
                 continue
+            scheduler_utils.fill_provider_mapping(request_spec, selection)
             instance.host = selection.service_host
             instance.node = selection.nodename
             instance.availability_zone = (selection.availability_zone

@@ -12,6 +12,7 @@ from oslo_utils import strutils
 from oslo_utils import uuidutils
 
 import nova.conf
+from nova.api.openstack import api_version
 from nova.api.openstack import common
 from nova.api.openstack.compute.schemas import server_create as schemas
 from nova.api.openstack import wsgi
@@ -34,6 +35,7 @@ _BAD_REQUEST = (
     exception.InvalidRequest, exception.InvalidInput, exception.NetworkRequiresSubnet,
     exception.InvalidFixedIpAndMaxCountRequest, exception.FixedIpAlreadyInUse,
     exception.NoMoreFixedIps, exception.ImageNotAuthorized,
+    exception.CreateWithPortResourceRequestOldVersion,
 )
 _CONFLICT = (exception.NetworkAmbiguous, exception.PortInUse)
 
@@ -164,7 +166,8 @@ def create(req):
             requested_hypervisor_hostname=server.get("hypervisor_hostname"),
             admin_password=password, access_ip_v4=server.get("accessIPv4"),
             access_ip_v6=server.get("accessIPv6"), block_device_mapping=bdms,
-            trusted_certs=trusted_certs)
+            trusted_certs=trusted_certs,
+            supports_port_resource_request=api_version.is_supported(req, "2.72"))
     except exception.ImageNotFound:
         raise webob.exc.HTTPBadRequest(explanation="Can not find requested image")
     except exception.KeypairNotFound as exc:
