@@ -18,6 +18,7 @@ from oslo_utils import uuidutils
 
 from nova.compute import api_actions
 from nova.compute import api_create
+from nova.compute import down_cells
 from nova.compute import instance_list
 from nova.compute.utils import check_instance_lock  # noqa: F401 (part of this API)
 from nova.compute.utils import check_instance_state  # noqa: F401
@@ -84,11 +85,13 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         instance._build_request = build_request
         return instance
 
-    def get(self, context, instance_id, expected_attrs=None):
+    def get(self, context, instance_id, expected_attrs=None, cell_down_support=False):
         """The instance (or build request's instance) ``instance_id``.
 
         InstanceNotFound when the id is not a UUID, is not mapped, or the
         instance is gone (deleted ones only when the context reads deleted).
+        When the instance's cell cannot be read: its minimal record with
+        ``cell_down_support`` (2.69), else NovaException.
         """
         if not uuidutils.is_uuid_like(instance_id):
             raise exception.InstanceNotFound(instance_id=instance_id)
@@ -103,7 +106,12 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
                 raise exception.InstanceNotFound(instance_id=instance_id)
         with nova_context.target_cell(context, mapping.cell_mapping) as cctxt:
             attrs = list(expected_attrs or ())
-            return objects.Instance.get_by_uuid(cctxt, instance_id, expected_attrs=attrs)
+            try:
+                return objects.Instance.get_by_uuid(cctxt, instance_id,
+                                                    expected_attrs=attrs)
+            except down_cells.CELL_ERRORS as exc:
+                return down_cells.instance_of_down_cell(context, mapping, exc,
+                                                        cell_down_support)
 
     # -- listing --------------------------------------------------------------
 
@@ -135,7 +143,8 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         return filters
 
     def get_all(self, context, search_opts=None, limit=None, marker=None,
-                expected_attrs=None, sort_keys=None, sort_dirs=None):
+                expected_attrs=None, sort_keys=None, sort_dirs=None,
+                cell_down_support=False):
         """Servers matching ``search_opts`` across build requests and every cell.
 
         ``search_opts`` uses the API's filter names (name, image, flavor,
@@ -143,6 +152,11 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         Build requests come first, then the cells' instances merged in
         ``sort_keys`` order; ``limit`` at most, after ``marker`` (any server).
         MarkerNotFound when the marker names no server.
+
+        A cell that does not answer is left out, or fails the listing when
+        ``[api] list_records_by_skipping_down_cells`` is false; with
+        ``cell_down_support`` (2.69, only for ``project_id``/``deleted``
+        filters) its servers come first as minimal records instead.
         """
         filters = self._prepare_filters(context, search_opts)
         if filters is None:
@@ -150,8 +164,15 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         if filters.get("deleted") or filters.get("changes-since") is not None or \
                 filters.get("changes-before") is not None:
             context = reading_deleted(context)
+        failures = down_cells.CellFailures(minimal=cell_down_support)
         instances, _building = instance_list.get_instance_objects_sorted(
-            context, filters, limit, marker, expected_attrs or [], sort_keys, sort_dirs)
+            context, filters, limit, marker, expected_attrs or [], sort_keys, sort_dirs,
+            on_cell_failure=failures)
+        if cell_down_support and failures.cell_uuids:
+            remaining = None if limit is None else limit - len(instances)
+            instances = down_cells.minimal_instances(
+                context, failures.cell_uuids, filters.get("project_id"),
+                remaining) + instances
         return instances
 
     # -- updating -------------------------------------------------------------
@@ -293,11 +314,12 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
             key = (getattr(instance._context, "cell_uuid", None), instance.host)
             if key not in services:
                 try:
-                    services[key] = objects.Service.get_by_compute_host(
+                    service = objects.Service.get_by_compute_host(
                         instance._context, instance.host)
                 except exception.ComputeHostNotFound:
-                    services[key] = None
-            statuses[instance.uuid] = self._host_status(services[key])
+                    service = None
+                services[key] = self._host_status(service)
+            statuses[instance.uuid] = services[key]
         return statuses
 
 

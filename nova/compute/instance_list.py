@@ -7,9 +7,12 @@ build request or an instance of any cell: an instance marker is looked up
 once, and every cell then pages after that instance's sort-key values.
 """
 
+import contextlib
 import functools
+import gc
 import heapq
 import re
+import threading
 
 from oslo_log import log as logging
 
@@ -24,6 +27,37 @@ LOG = logging.getLogger(__name__)
 
 # Filters applied here, on the network info, rather than in the databases.
 _IP_FILTERS = ("ip", "ip6")
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Run the block with Python's cyclic garbage collector paused.
+
+    A long listing allocates hundreds of thousands of containers (rows,
+    objects, view dicts) that all stay alive until the response is written;
+    every collection pass the allocations trigger walks them again for
+    nothing (a quarter of the CPU time of a 1,000-server detail list).
+    Reference counting still frees everything as usual; the collector
+    resumes when the last concurrent listing ends (only if it was running).
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _compare(a, b):
@@ -121,8 +155,9 @@ def _marker_values(context, marker, sort_keys):
 
 def _to_objects(cctxt, rows, expected_attrs):
     attrs = [a for a in expected_attrs if a != "fault"]
+    cache = {}
     instances = [instance_obj.Instance._from_db_object(cctxt, objects.Instance(cctxt), row,
-                                                       attrs) for row in rows]
+                                                       attrs, cache=cache) for row in rows]
     if "fault" in expected_attrs and instances:
         faults = objects.InstanceFaultList.get_by_instance_uuids(
             cctxt, [i.uuid for i in instances], latest=True)
@@ -136,11 +171,12 @@ def _to_objects(cctxt, rows, expected_attrs):
 
 
 def get_cell_instances(context, filters, limit, marker, expected_attrs, sort_keys,
-                       sort_dirs, cell_mappings=None):
+                       sort_dirs, cell_mappings=None, on_cell_failure=None):
     """Instances of all cells matching ``filters``, merged, at most ``limit``.
 
     Each instance keeps the context of its cell. Cells that fail or time out
-    are left out (logged). MarkerNotFound when ``marker`` names no instance.
+    are left out (logged), each reported to ``on_cell_failure(cell_uuid,
+    error)`` when given. MarkerNotFound when ``marker`` names no instance.
     """
     sort_keys, sort_dirs = query_utils.process_sort_params(sort_keys, sort_dirs)
     expected_attrs = list(expected_attrs or ())
@@ -166,6 +202,9 @@ def get_cell_instances(context, filters, limit, marker, expected_attrs, sort_key
         if nova_context.is_cell_failure_sentinel(result):
             LOG.warning("Cell %s did not answer the instance listing; its instances "
                         "are left out", cell.uuid)
+            if on_cell_failure is not None:
+                # May raise (fail the listing) or remember the cell (2.69).
+                on_cell_failure(cell.uuid, result)
             continue
         cctxt, rows = result
         per_cell.append([(row, cctxt) for row in rows])
@@ -210,7 +249,7 @@ def _build_requests(context, filters, limit, marker, sort_keys, sort_dirs):
 
 
 def get_instance_objects_sorted(context, filters, limit, marker, expected_attrs,
-                                sort_keys, sort_dirs):
+                                sort_keys, sort_dirs, on_cell_failure=None):
     """Build requests first, then cell instances: ``(instances, build_request_uuids)``.
 
     The marker is looked for among the build requests first; when found
@@ -230,7 +269,28 @@ def get_instance_objects_sorted(context, filters, limit, marker, expected_attrs,
     if remaining == 0:
         return from_builds, building
     in_cells = get_cell_instances(context, filters, remaining, marker, expected_attrs,
-                                  sort_keys, sort_dirs)
+                                  sort_keys, sort_dirs, on_cell_failure=on_cell_failure)
     # A build request may have just become an instance: list it once.
     in_cells = [i for i in in_cells if i.uuid not in building]
     return from_builds + in_cells, building
+
+
+def get_volume_attachments(instances):
+    """{instance uuid: [(volume_id, delete_on_termination), ...]} of servers in cells.
+
+    One query per cell (each instance carries its cell's context); a cell that
+    fails is logged and left out. Build requests are not looked at.
+    """
+    by_context = {}
+    for inst in instances:
+        by_context.setdefault(id(inst._context), (inst._context, []))[1].append(inst.uuid)
+    result = {}
+    for cctxt, uuids in by_context.values():
+        try:
+            rows = instances_db.instance_volume_attachments(cctxt, uuids)
+        except Exception as exc:  # a listing must not fail on a side lookup
+            LOG.warning("Could not read volumes of servers: %s", exc)
+            continue
+        for uuid, volume_id, delete_on_termination in rows:
+            result.setdefault(uuid, []).append((volume_id, delete_on_termination))
+    return result

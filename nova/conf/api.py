@@ -24,8 +24,10 @@ opts = [
         help="Query only the cells holding the project's instances."),
     cfg.StrOpt("instance_list_cells_batch_strategy", default="distributed", choices=('distributed', 'fixed'),
         help='How instance lists are batched across cells.'),
-    cfg.IntOpt("list_records_by_skipping_down_cells", default=1,
-        help='Leave out down cells from list results instead of failing.'),
+    cfg.BoolOpt("list_records_by_skipping_down_cells", default=True,
+        help='Leave the servers of a cell that does not answer out of server '
+             'lists instead of failing the request. From microversion 2.69 they '
+             'are listed as minimal records where the listing allows it.'),
     cfg.StrOpt("vendordata_providers", default="StaticJSON",
         help='Vendordata providers of the metadata service.'),
     cfg.IntOpt("metadata_cache_expiration", default=15, min=0,

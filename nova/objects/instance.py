@@ -19,6 +19,7 @@ from nova.db.main import instance_metadata as metadata_db
 from nova.db.main import instances as db
 from nova import exception
 from nova.objects import base
+from nova.objects import bulk
 from nova.objects import fields
 from nova.objects import instance_fault
 from nova.objects import instance_info_cache
@@ -63,6 +64,42 @@ def _registered(name):
         objects.register_all()
         cls = getattr(objects, name)
     return cls
+
+
+def _flavors_from_text(text, context, cache=None):
+    """{flavor attr: clean Flavor or None} from the instance_extra.flavor text.
+
+    With ``cache`` (a dict kept for one listing), a text seen before is not
+    decoded again: each instance still gets Flavor objects of its own, copied
+    from the first ones built for that text.
+    """
+    texts = cache.setdefault("flavor_texts", {}) if cache is not None else {}
+    templates = cache.setdefault("flavor_objects", {}) if cache is not None else None
+    data = texts.get(text)
+    if data is None:
+        data = texts[text] = jsonutils.loads(text) if text else {}
+    result = {}
+    for attr in _FLAVOR_ATTRS:
+        primitive = data.get(_FLAVOR_KEYS[attr])
+        result[attr] = _clean_from_primitive(primitive, context, templates) \
+            if primitive else None
+    return result
+
+
+def _clean_from_primitive(primitive, context, templates=None):
+    try:
+        return bulk.from_primitive(primitive, context, templates)
+    except ovo_exc.UnsupportedObjectError:
+        from nova import objects
+        objects.register_all()
+        return bulk.from_primitive(primitive, context, templates)
+
+
+def _tag_list(context, uuid, tags):
+    """A clean TagList of the tag strings ``tags`` of instance ``uuid``."""
+    return bulk.make_list(tag_obj.TagList, context, bulk.build(
+        tag_obj.Tag, context, [{"tag": t} for t in tags], ("tag",),
+        constants={"resource_id": uuid}))
 
 
 @base.NovaObjectRegistry.register
@@ -144,7 +181,8 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
         for name in ("metadata", "system_metadata"):
             if fields is None or name in fields:
                 if self.obj_attr_is_set(name):
-                    orig[name] = copy.copy(getattr(self, name))
+                    # A plain copy: only compared with, never coerced into.
+                    orig[name] = dict(getattr(self, name))
                 else:
                     orig.pop(name, None)
         self._orig_metadata = orig
@@ -188,50 +226,44 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
     # -- loading from the database
 
     @staticmethod
-    def _from_db_object(context, instance, db_inst, expected_attrs=None):
-        expected_attrs = list(expected_attrs or ())
+    def _from_db_object(context, instance, db_inst, expected_attrs=None, cache=None):
+        """Fill ``instance`` from a row of nova.db.main.instances, clean.
+
+        ``cache`` (a dict the caller keeps for one listing) lets instances
+        share the decoding of identical flavor texts.
+        """
+        expected_attrs = expected_attrs or ()
+        # A new, untouched object needs no recursive reset at the end.
+        fresh = not instance._changed_fields and not any(
+            _ATTRNAME[a] in instance.__dict__ for a in INSTANCE_OPTIONAL_ATTRS)
         instance._context = context
-        for field in instance.fields:
-            if field in INSTANCE_OPTIONAL_ATTRS:
-                continue
-            if field == "deleted":
-                instance.deleted = bool(db_inst["deleted"])
-            elif field == "cleaned":
-                instance.cleaned = bool(db_inst["cleaned"])
-            else:
-                setattr(instance, field, db_inst[field])
+        values = {name: db_inst[name] for name in _COLUMN_FIELDS}
+        values["deleted"] = bool(db_inst["deleted"])
+        values["cleaned"] = bool(db_inst["cleaned"])
         if "metadata" in expected_attrs:
-            instance.metadata = db_inst["metadata"]
+            values["metadata"] = db_inst["metadata"]
         if "system_metadata" in expected_attrs:
-            instance.system_metadata = db_inst["system_metadata"]
+            values["system_metadata"] = db_inst["system_metadata"]
         if "info_cache" in expected_attrs:
-            cache = db_inst.get("info_cache")
-            instance.info_cache = None if cache is None else \
+            cache_row = db_inst.get("info_cache")
+            values["info_cache"] = None if cache_row is None else \
                 instance_info_cache.InstanceInfoCache._from_db_object(
-                    context, instance_info_cache.InstanceInfoCache(context), cache)
+                    context, instance_info_cache.InstanceInfoCache(context), cache_row)
         if "fault" in expected_attrs:
-            instance.fault = instance_fault.InstanceFault.get_latest_for_instance(
-                context, instance.uuid)
+            values["fault"] = instance_fault.InstanceFault.get_latest_for_instance(
+                context, values["uuid"])
         if "tags" in expected_attrs:
-            instance.tags = tag_obj.TagList(context, objects=[
-                tag_obj.Tag(context, resource_id=instance.uuid, tag=t)
-                for t in db_inst["tags"]])
-            for t in instance.tags:
-                t.obj_reset_changes()
+            values["tags"] = _tag_list(context, values["uuid"], db_inst["tags"])
         if any(a in expected_attrs for a in _FLAVOR_ATTRS):
-            instance._flavors_from_db(db_inst["extra"]["flavor"])
+            values.update(_flavors_from_text(db_inst["extra"]["flavor"], context, cache))
+        bulk.fill(instance, values)
         if "keypairs" in expected_attrs:
             instance._keypairs_from_db(db_inst["extra"]["keypairs"])
-        instance.obj_reset_changes(recursive=True)
+        instance.obj_reset_changes(recursive=not fresh)
         return instance
 
     def _flavors_from_db(self, text):
-        data = jsonutils.loads(text) if text else {}
-        for attr in _FLAVOR_ATTRS:
-            primitive = data.get(_FLAVOR_KEYS[attr])
-            value = _from_primitive(primitive, self._context) if primitive else None
-            if value is not None:
-                value.obj_reset_changes(recursive=True)
+        for attr, value in _flavors_from_text(text, self._context).items():
             setattr(self, attr, value)
 
     def _keypairs_from_db(self, text):
@@ -470,14 +502,22 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
         return self.info_cache.network_info
 
 
+# The instance's own columns, as _from_db_object copies them.
+_COLUMN_FIELDS = tuple(name for name in Instance.fields
+                       if name not in INSTANCE_OPTIONAL_ATTRS and
+                       name not in ("deleted", "cleaned"))
+_ATTRNAME = bulk.StateKeys()  # field name -> its key in the object's __dict__
+
+
 def _make_instance_list(context, inst_list, db_inst_list, expected_attrs):
     expected_attrs = list(expected_attrs or ())
     inst_list._context = context
     get_fault = "fault" in expected_attrs
     if get_fault:
         expected_attrs.remove("fault")
+    cache = {}
     inst_list.objects = [Instance._from_db_object(context, Instance(context), row,
-                                                  expected_attrs)
+                                                  expected_attrs, cache=cache)
                          for row in db_inst_list]
     if get_fault:
         inst_list.fill_faults()

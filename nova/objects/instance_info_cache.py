@@ -9,6 +9,7 @@ from oslo_serialization import jsonutils
 from nova.db.main import instance_info_caches as db
 from nova import exception
 from nova.objects import base
+from nova.objects import bulk
 from nova.objects import fields
 
 
@@ -58,14 +59,12 @@ class InstanceInfoCache(base.NovaPersistentObject, base.NovaObject):
 
     @staticmethod
     def _from_db_object(context, cache, db_cache):
-        for key in cache.fields:
-            value = db_cache[key]
-            if key == "network_info":
-                value = _hydrate(jsonutils.loads(value) if value else [])
-            elif key == "deleted":
-                value = bool(value)
-            setattr(cache, key, value)
+        values = {key: db_cache[key] for key in cache.fields}
+        raw = values["network_info"]
+        values["network_info"] = _hydrate(jsonutils.loads(raw) if raw else [])
+        values["deleted"] = bool(values["deleted"])
         cache._context = context
+        bulk.fill(cache, values)
         cache.obj_reset_changes()
         return cache
 

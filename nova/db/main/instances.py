@@ -37,6 +37,7 @@ EXACT_FILTERS = ("uuid", "project_id", "user_id", "host", "node", "vm_state", "t
 REGEX_FILTERS = ("display_name", "hostname", "display_description")
 
 _COLUMNS = tuple(c.name for c in models.Instance.__table__.columns)
+_TABLE_COLUMNS = tuple(getattr(models.Instance, name) for name in _COLUMNS)
 
 
 def _options(query, columns_to_join):
@@ -80,6 +81,85 @@ def to_dict(row, columns_to_join=()):
     if "tags" in joins:
         result["tags"] = sorted(t.tag for t in row.tags)
     return result
+
+
+# Related rows are read with one IN query per table and this many uuids at most.
+_IN_CHUNK = 500
+_INFO_CACHE_COLUMNS = ("instance_uuid", "network_info", "created_at", "updated_at",
+                       "deleted_at", "deleted")
+
+
+def _chunks(values):
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start:start + _IN_CHUNK]
+
+
+def _select_for(context, uuids, column, *selected, where=(), order_by=()):
+    """The rows of ``selected`` columns whose ``column`` is one of ``uuids``."""
+    for chunk in _chunks(uuids):
+        stmt = sa.select(*selected).where(column.in_(chunk), *where)
+        if order_by:
+            stmt = stmt.order_by(*order_by)
+        yield from context.session.execute(stmt)
+
+
+def _attach_related(context, results, columns_to_join):
+    """Add the requested related data to instance dicts, as to_dict() shapes it.
+
+    Reads each related table once (per _IN_CHUNK instances) instead of
+    loading ORM objects and relationships.
+    """
+    joins = set(columns_to_join or ())
+    if not results or not joins:
+        return results
+    by_uuid = {r["uuid"]: r for r in results}
+    uuids = list(by_uuid)
+    for name, model in (("metadata", models.InstanceMetadata),
+                        ("system_metadata", models.InstanceSystemMetadata)):
+        if name not in joins:
+            continue
+        for r in results:
+            r[name] = {}
+        for uuid, key, value in _select_for(
+                context, uuids, model.instance_uuid, model.instance_uuid, model.key,
+                model.value, where=(model.deleted == 0,), order_by=(model.id,)):
+            by_uuid[uuid][name][key] = value
+    if "info_cache" in joins:
+        model = models.InstanceInfoCache
+        for r in results:
+            r["info_cache"] = None
+        for row in _select_for(context, uuids, model.instance_uuid,
+                               *[getattr(model, c) for c in _INFO_CACHE_COLUMNS]):
+            target = by_uuid[row[0]]
+            cache = dict(zip(_INFO_CACHE_COLUMNS, row))
+            if not (cache["deleted"] and not target["deleted"]):
+                target["info_cache"] = cache
+    if "extra" in joins:
+        model = models.InstanceExtra
+        found = {}
+        for row in _select_for(context, uuids, model.instance_uuid, model.instance_uuid,
+                               *[getattr(model, c) for c in EXTRA_COLUMNS],
+                               order_by=(model.deleted, model.id)):
+            found.setdefault(row[0], dict(zip(EXTRA_COLUMNS, row[1:])))
+        for r in results:
+            r["extra"] = found.get(r["uuid"]) or dict.fromkeys(EXTRA_COLUMNS)
+    if "tags" in joins:
+        for r in results:
+            r["tags"] = []
+        for uuid, tag in _select_for(context, uuids, models.Tag.resource_id,
+                                     models.Tag.resource_id, models.Tag.tag):
+            by_uuid[uuid]["tags"].append(tag)
+        for r in results:
+            r["tags"].sort()
+    return results
+
+
+def _all_as_dicts(context, query, columns_to_join):
+    """The instances of an ORM ``query`` as to_dict() returns them, read as plain
+    column tuples with the related data attached in bulk."""
+    rows = query.with_entities(*_TABLE_COLUMNS).all()
+    results = [dict(zip(_COLUMNS, row)) for row in rows]
+    return _attach_related(context, results, columns_to_join)
 
 
 def _get_row(context, columns_to_join=(), read_deleted=None, **by):
@@ -392,8 +472,7 @@ def instance_get_all_by_filters_sort(context, filters, limit=None, marker=None,
         marker_row = types.SimpleNamespace(**marker_values)
     query = query_utils.paginate(query, models.Instance, limit, sort_keys, sort_dirs,
                                  marker_row)
-    rows = _options(query, columns_to_join).all()
-    return [to_dict(row, columns_to_join) for row in rows]
+    return _all_as_dicts(context, query, columns_to_join)
 
 
 @api.reader
@@ -401,8 +480,7 @@ def instance_get_all_by_host(context, host, columns_to_join=None, node=None):
     query = query_utils.model_query(context, models.Instance).filter_by(host=host)
     if node is not None:
         query = query.filter_by(node=node)
-    rows = _options(query.order_by(models.Instance.id), columns_to_join).all()
-    return [to_dict(row, columns_to_join) for row in rows]
+    return _all_as_dicts(context, query.order_by(models.Instance.id), columns_to_join)
 
 
 @api.reader
@@ -429,8 +507,7 @@ def instance_get_active_by_window(context, begin, end=None, project_id=None, hos
         query = query.filter_by(project_id=project_id)
     if host is not None:
         query = query.filter_by(host=host)
-    rows = _options(query.order_by(models.Instance.id), columns_to_join).all()
-    return [to_dict(row, columns_to_join) for row in rows]
+    return _all_as_dicts(context, query.order_by(models.Instance.id), columns_to_join)
 
 
 @api.reader
@@ -455,4 +532,20 @@ def instance_get_counts(context, project_id, user_id=None):
     result = {"project": count(project_id=project_id)}
     if user_id is not None:
         result["user"] = count(project_id=project_id, user_id=user_id)
+    return result
+
+
+@api.reader
+def instance_volume_attachments(context, instance_uuids):
+    """``(instance_uuid, volume_id, delete_on_termination)`` of the volumes
+    attached to the instances (block device mappings with a volume), in
+    mapping order; the server views show only these."""
+    model = models.BlockDeviceMapping
+    query = query_utils.model_query(context, model).filter(
+        model.volume_id.isnot(None), model.volume_id != "").order_by(model.id)
+    result = []
+    for chunk in _chunks(list(instance_uuids)):
+        result.extend(tuple(row) for row in query.filter(
+            model.instance_uuid.in_(chunk)).with_entities(
+            model.instance_uuid, model.volume_id, model.delete_on_termination))
     return result

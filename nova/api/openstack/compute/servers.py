@@ -21,6 +21,8 @@ from nova.api.openstack.compute.views import servers as views
 from nova.api.openstack import wsgi
 from nova.api import validation
 from nova.compute import api as compute_api
+from nova.compute import down_cells
+from nova.compute import instance_list
 from nova.compute import vm_states
 from nova import exception
 
@@ -60,14 +62,21 @@ def _user_filters(req):
     return allowed
 
 
-def get_server(req, server_id, expected_attrs=None, read_deleted=False):
-    """The server ``server_id`` as the caller may see it; 404 when it may not."""
+def get_server(req, server_id, expected_attrs=None, read_deleted=False,
+               cell_down_support=False):
+    """The server ``server_id`` as the caller may see it; 404 when it may not.
+
+    With ``cell_down_support`` a server whose cell does not answer is its
+    minimal record (see nova.compute.down_cells); without it, a 500.
+    """
     context = req.context
     if read_deleted:
         context = compute_api.reading_deleted(context)
-    instance = COMPUTE.get(context, server_id, expected_attrs=expected_attrs)
-    if compute_api.is_building(instance) and not context.is_admin and \
-            instance.project_id != context.project_id:
+    instance = COMPUTE.get(context, server_id, expected_attrs=expected_attrs,
+                           cell_down_support=cell_down_support)
+    # Neither a build request nor a down cell's record is read per project.
+    unscoped = compute_api.is_building(instance) or down_cells.is_minimal(instance)
+    if unscoped and not context.is_admin and instance.project_id != context.project_id:
         raise exception.InstanceNotFound(instance_id=server_id)
     return instance
 
@@ -215,11 +224,16 @@ def _get_servers(req, is_detail):
             search_opts["user_id"] = context.user_id
     sort_keys, sort_dirs = _sort_params(req, context)
     limit, marker = common.get_limit_and_marker(req)
+    # 2.69: servers of a cell that does not answer as minimal records, when
+    # the listing asks nothing of them that the API database cannot tell.
+    cell_down_support = req.is_at_least("2.69") and \
+        down_cells.listing_supports_minimal(req.GET, search_opts)
     try:
         instances = COMPUTE.get_all(context, search_opts=search_opts, limit=limit,
                                     marker=marker,
                                     expected_attrs=DETAIL_ATTRS if is_detail else [],
-                                    sort_keys=sort_keys, sort_dirs=sort_dirs)
+                                    sort_keys=sort_keys, sort_dirs=sort_dirs,
+                                    cell_down_support=cell_down_support)
     except exception.MarkerNotFound:
         raise webob.exc.HTTPBadRequest(explanation="marker [%s] not found" % marker)
     except (exception.InvalidSortKey, exception.InvalidInput) as exc:
@@ -235,7 +249,8 @@ def _get_servers(req, is_detail):
 @validation.query_schema(schemas.query_params_v273, "2.73", "2.74")
 @validation.query_schema(schemas.query_params_v275, "2.75")
 def index(req):
-    return _get_servers(req, is_detail=False)
+    with instance_list.gc_paused():
+        return _get_servers(req, is_detail=False)
 
 
 @wsgi.expected_errors((400, 403))
@@ -244,13 +259,15 @@ def index(req):
 @validation.query_schema(schemas.query_params_v273, "2.73", "2.74")
 @validation.query_schema(schemas.query_params_v275, "2.75")
 def detail(req):
-    return _get_servers(req, is_detail=True)
+    with instance_list.gc_paused():
+        return _get_servers(req, is_detail=True)
 
 
 @wsgi.expected_errors(404)
 def show(req, id):
     context = req.context
-    instance = get_server(req, id, expected_attrs=DETAIL_ATTRS)
+    instance = get_server(req, id, expected_attrs=DETAIL_ATTRS,
+                          cell_down_support=req.is_at_least("2.69"))
     context.can(POLICY % "show", target={"project_id": instance.project_id})
     return views.show(req, instance, COMPUTE)
 

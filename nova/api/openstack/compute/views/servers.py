@@ -8,15 +8,20 @@ answers) so that a list looks each of them up once.
 """
 
 import collections
+import functools
 import hashlib
 import json
 
 from oslo_log import log as logging
 
 from nova.api.openstack import common
+from nova.api.openstack.compute.views import servers_down_cell as down_views
 from nova.compute import api as compute_api
+from nova.compute import instance_list
+from nova.compute import down_cells
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.objects import bulk
 
 LOG = logging.getLogger(__name__)
 
@@ -84,13 +89,18 @@ POLICY = "os_compute_api:servers:%s"
 EXTENDED_ATTRIBUTES = "os_compute_api:os-extended-server-attributes"
 
 
+_MISSING = object()
+_STATE_KEYS = bulk.StateKeys()
+
+
 def _get(instance, name, default=None):
     """A field of the instance; ``default`` when a build request's instance lacks it."""
-    if instance.obj_attr_is_set(name):
-        return getattr(instance, name)
+    value = instance.__dict__.get(_STATE_KEYS[name], _MISSING)
+    if value is not _MISSING:
+        return value
     if compute_api.is_building(instance):
         return default
-    return getattr(instance, name)
+    return getattr(instance, name)  # loads it
 
 
 def status_from_state(vm_state, task_state="default"):
@@ -119,7 +129,13 @@ def states_from_status(statuses):
 
 
 def isotime(value):
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    if value is None:
+        return None
+    if value.year < 1000:  # strftime does not pad such years; keep its output
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # What strftime("%Y-%m-%dT%H:%M:%SZ") gives, several times faster.
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (value.year, value.month, value.day,
+                                              value.hour, value.minute, value.second)
 
 
 def host_id(project_id, host):
@@ -227,6 +243,8 @@ class ServerContext:
     def __init__(self, req, instances, compute, show=False):
         context = req.context
         self.req = req
+        # The views ask the same few microversion questions for every server.
+        self.at_least = functools.lru_cache(maxsize=None)(req.is_at_least)
         self.can_see_extended = context.can(EXTENDED_ATTRIBUTES, fatal=False)
         self.can_see_extra_specs = req.is_at_least("2.47") and context.can(
             POLICY % "show:flavor-extra-specs", fatal=False)
@@ -252,40 +270,51 @@ class ServerContext:
             if show and req.is_at_least("2.71") else {}
 
 
+_Volume = collections.namedtuple("_Volume", "volume_id delete_on_termination")
+
+
 def _volumes(instances):
-    """{instance uuid: [bdm, ...]} of the volumes attached to the servers."""
-    from nova import objects
+    """{instance uuid: [volume attachment, ...]} of the volumes of the servers."""
     result = {}
-    by_context = {}
+    in_cells = []
     for inst in instances:
         if compute_api.is_building(inst):
             bdms = inst._build_request.block_device_mappings
             result[inst.uuid] = [b for b in bdms if getattr(b, "volume_id", None)]
         else:
-            by_context.setdefault(id(inst._context), (inst._context, []))[1].append(inst.uuid)
-    for cctxt, uuids in by_context.values():
-        try:
-            found = objects.BlockDeviceMappingList.get_by_instance_uuids(cctxt, uuids)
-        except Exception as exc:  # a view must not fail on a side lookup
-            LOG.warning("Could not read volumes of servers: %s", exc)
-            continue
-        for bdm in found:
-            if bdm.volume_id:
-                result.setdefault(bdm.instance_uuid, []).append(bdm)
+            in_cells.append(inst)
+    for uuid, volumes in instance_list.get_volume_attachments(in_cells).items():
+        result[uuid] = [_Volume(*v) for v in volumes]
     return result
 
 
+class _SpecView:
+    """The fields of a stored request spec the server views show."""
+
+    __slots__ = ("availability_zone", "scheduler_hints")
+
+    def __init__(self, data):
+        self.availability_zone = data.get("availability_zone")
+        hints = data.get("scheduler_hints")
+        self.scheduler_hints = None if hints is None else {
+            key: list(values) for key, values in hints.items()}
+
+
 def _request_specs(req, instances):
-    """{instance uuid: RequestSpec or None}, read in one query."""
+    """{instance uuid: the spec's availability zone and hints, or None}, in one query.
+
+    Only two fields of each spec are shown: they are read from the stored
+    primitive rather than by building the whole RequestSpec object tree.
+    """
     from nova.db.api import request_specs as spec_db
-    from nova import objects
+    from nova.objects import request_spec
     specs = dict.fromkeys((i.uuid for i in instances), None)
     if not specs:
         return specs
+    data_key = request_spec.RequestSpec._obj_primitive_key("data")
     for row in spec_db.request_spec_get_all_by_instance_uuids(req.context, list(specs)):
         try:
-            specs[row["instance_uuid"]] = objects.RequestSpec._from_db_object(
-                req.context, objects.RequestSpec(), row)
+            specs[row["instance_uuid"]] = _SpecView(json.loads(row["spec"])[data_key])
         except Exception as exc:  # an unreadable spec must not fail the listing
             LOG.warning("Could not read the request spec of %s: %s",
                         row["instance_uuid"], exc)
@@ -316,10 +345,11 @@ def _scheduler_hints(spec):
 
 def detail(req, instance, ctx, update=False):
     """The detailed view of one server (GET /servers/{id}, /servers/detail, PUT)."""
+    uuid = instance.uuid
     status = status_from_state(_get(instance, "vm_state"), _get(instance, "task_state"))
-    full = not update or req.is_at_least("2.75")
+    full = not update or ctx.at_least("2.75")
     server = {
-        "id": instance.uuid,
+        "id": uuid,
         "name": _get(instance, "display_name"),
         "status": status,
         "tenant_id": _get(instance, "project_id"),
@@ -348,39 +378,39 @@ def detail(req, instance, ctx, update=False):
         server["OS-EXT-STS:vm_state"] = _get(instance, "vm_state")
         server["OS-EXT-STS:power_state"] = _get(instance, "power_state") or 0
         server["os-extended-volumes:volumes_attached"] = _volumes_view(
-            req, ctx.volumes.get(instance.uuid, []))
+            req, ctx.volumes.get(uuid, []), ctx)
         if ctx.can_see_extended:
-            server.update(_extended_attributes(req, instance))
-    if req.is_at_least("2.90"):
+            server.update(_extended_attributes(req, instance, ctx))
+    if ctx.at_least("2.90"):
         server["OS-EXT-SRV-ATTR:hostname"] = _get(instance, "hostname")
     if status in FAULT_STATUSES:
         fault = _fault(req, instance)
         if fault is not None:
             server["fault"] = fault
-    if req.is_at_least("2.9"):
+    if ctx.at_least("2.9"):
         server["locked"] = bool(_get(instance, "locked"))
-    if req.is_at_least("2.73"):
+    if ctx.at_least("2.73"):
         server["locked_reason"] = (_get(instance, "system_metadata") or {}).get(
             "locked_reason")
-    if req.is_at_least("2.19"):
+    if ctx.at_least("2.19"):
         server["description"] = _get(instance, "display_description")
-    if full and req.is_at_least("2.16") and ctx.show_host_status:
-        if instance.uuid in ctx.host_statuses:
-            server["host_status"] = ctx.host_statuses[instance.uuid]
-    if req.is_at_least("2.26"):
+    if full and ctx.at_least("2.16") and ctx.show_host_status:
+        if uuid in ctx.host_statuses:
+            server["host_status"] = ctx.host_statuses[uuid]
+    if ctx.at_least("2.26"):
         server["tags"] = _tags(instance)
-    if req.is_at_least("2.63"):
+    if ctx.at_least("2.63"):
         certs = (_get(instance, "system_metadata") or {}).get(TRUSTED_CERTS_KEY)
         server["trusted_image_certificates"] = json.loads(certs) if certs else None
-    if instance.uuid in ctx.server_groups:
-        server["server_groups"] = ctx.server_groups[instance.uuid]
-    if req.is_at_least("2.96"):
-        spec = ctx.request_specs.get(instance.uuid)
+    if uuid in ctx.server_groups:
+        server["server_groups"] = ctx.server_groups[uuid]
+    if ctx.at_least("2.96"):
+        spec = ctx.request_specs.get(uuid)
         server["pinned_availability_zone"] = getattr(spec, "availability_zone", None) \
             if spec is not None else None
-    if req.is_at_least("2.100"):
+    if ctx.at_least("2.100"):
         server["scheduler_hints"] = _scheduler_hints(
-            ctx.request_specs.get(instance.uuid))
+            ctx.request_specs.get(uuid))
     return server
 
 
@@ -389,7 +419,13 @@ def _text(value):
 
 
 def _usage_time(value):
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value is not None else None
+    if value is None:
+        return None
+    if value.year < 1000:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06d" % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second,
+        value.microsecond)
 
 
 def _tags(instance):
@@ -400,22 +436,22 @@ def _tags(instance):
     return sorted(t.tag for t in instance.tags)
 
 
-def _volumes_view(req, bdms):
+def _volumes_view(req, bdms, ctx):
     views = []
     for bdm in bdms:
         view = {"id": bdm.volume_id}
-        if req.is_at_least("2.3"):
+        if ctx.at_least("2.3"):
             view["delete_on_termination"] = bool(bdm.delete_on_termination)
         views.append(view)
     return views
 
 
-def _extended_attributes(req, instance):
+def _extended_attributes(req, instance, ctx):
     attrs = {"OS-EXT-SRV-ATTR:host": _get(instance, "host"),
              "OS-EXT-SRV-ATTR:hypervisor_hostname": _get(instance, "node"),
              "OS-EXT-SRV-ATTR:instance_name": instance.name
              if not compute_api.is_building(instance) else ""}
-    if req.is_at_least("2.3"):
+    if ctx.at_least("2.3"):
         attrs.update({
             "OS-EXT-SRV-ATTR:reservation_id": _get(instance, "reservation_id"),
             "OS-EXT-SRV-ATTR:launch_index": _get(instance, "launch_index"),
@@ -429,13 +465,17 @@ def _extended_attributes(req, instance):
 
 
 def index(req, instances):
-    servers = [basic(req, i) for i in instances]
+    servers = [down_views.basic(req, i) if down_cells.is_minimal(i) else basic(req, i)
+               for i in instances]
     return _collection(req, "servers", servers)
 
 
 def detail_list(req, instances, compute):
-    ctx = ServerContext(req, instances, compute)
-    servers = [detail(req, i, ctx) for i in instances]
+    # Servers of a down cell (2.69) have nothing to look up: no context for them.
+    ctx = ServerContext(req, [i for i in instances if not down_cells.is_minimal(i)],
+                        compute)
+    servers = [down_views.detail(req, i) if down_cells.is_minimal(i)
+               else detail(req, i, ctx) for i in instances]
     return _collection(req, "servers/detail", servers)
 
 
@@ -448,5 +488,7 @@ def _collection(req, collection_name, servers):
 
 
 def show(req, instance, compute, update=False):
+    if down_cells.is_minimal(instance):
+        return down_views.show(req, instance)
     ctx = ServerContext(req, [instance], compute, show=True)
     return {"server": detail(req, instance, ctx, update=update)}
