@@ -165,3 +165,24 @@ class EmbeddedPlacement(service.ServiceBase):
         self.app = None
         if _RUNNING.locked():
             _RUNNING.release()
+
+
+def main(argv=None):
+    """Serve Placement as its own process until SIGTERM.
+
+    ``python -m nova.scheduler.client.embedded --config-file nova.conf`` serves
+    on ``[placement] embedded_listen``:``embedded_port`` from
+    ``[placement] embedded_connection`` (migrated to head on start), the way a
+    separately deployed Placement is reached by nova's daemons.
+    """
+    import sys
+
+    from nova.cmd import common
+
+    common.parse_args(sys.argv if argv is None else argv, "placement", init_rpc=False)
+    return common.run(EmbeddedPlacement())
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main())

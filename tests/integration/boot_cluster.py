@@ -1,0 +1,364 @@
+"""A distributed deployment on this machine: every service its own process.
+
+Placement (``python -m nova.scheduler.client.embedded``), the image store
+(``python -m nova.image.store``), nova-conductor, nova-scheduler, nova-api and
+one nova-compute per host (fake driver), talking over RabbitMQ, with the API,
+cell0, cell1 and Placement databases on MariaDB. Used by
+tests/integration/test_boot_multiprocess.py and benchmarks/boot.py.
+
+    dbs = ClusterDatabases.create()      # four fresh MariaDB databases
+    cluster = BootCluster(workdir, dbs, vhost_url)
+    cluster.start()
+    ...
+    cluster.stop(); dbs.drop()
+"""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+
+from tests.integration import nova_procs
+from tests import realparts
+
+HEADERS = {"X-Auth-Token": "admin:admin", "Accept": "application/json"}
+
+
+class ClusterDatabases:
+    """api, cell1, cell0 (named ``<cell1>_cell0`` as nova-manage derives it), placement."""
+
+    def __init__(self, api, cell, cell0, placement):
+        self.api, self.cell, self.cell0, self.placement = api, cell, cell0, placement
+
+    @classmethod
+    def create(cls):
+        made = []
+        try:
+            for _ in range(2):
+                made.append(realparts.MySQLDatabase())
+            made.append(realparts.MySQLDatabase(name=made[1].name + "_cell0"))
+            made.append(realparts.MySQLDatabase())
+        except BaseException:
+            for db in made:
+                db.drop()
+            raise
+        return cls(*made)
+
+    @staticmethod
+    def connect(db):
+        import pymysql
+        return pymysql.connect(host=realparts.MYSQL_HOST, user="root", password="",
+                               database=db.name)
+
+    def count(self, db, query):
+        conn = self.connect(db)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                return cur.fetchone()[0]
+        finally:
+            conn.close()
+
+    def drop(self):
+        for db in (self.api, self.cell, self.cell0, self.placement):
+            db.drop()
+
+
+class HTTP:
+    """A keep-alive JSON client of one endpoint."""
+
+    def __init__(self, port, headers):
+        self.port = port
+        self.headers = headers
+        self._conn = None
+
+    def request(self, method, path, body=None, headers=None, raw=None):
+        all_headers = dict(self.headers, **(headers or {}))
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            all_headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                self._conn.request(method, path, body=data, headers=all_headers)
+                resp = self._conn.getresponse()
+                payload = resp.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
+        answer = json.loads(payload) if payload else None
+        return resp.status, answer
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class ModuleDaemon(nova_procs.Daemon):
+    """``python -m <module> --config-file <file>`` as a daemon."""
+
+    def __init__(self, module, config_file):
+        self.binary = module
+        self.config_file = config_file
+        self.stdout_path = config_file + ".stdout"
+        self.stderr_path = config_file + ".stderr"
+        self._out = open(self.stdout_path, "w")
+        self._err = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", module, "--config-file",
+                                      config_file], stdout=self._out, stderr=self._err,
+                                     stdin=subprocess.DEVNULL)
+
+
+class BootCluster:
+    """Configs, nova-manage set-up and the daemons of one deployment."""
+
+    def __init__(self, workdir, dbs, transport_url, compute_hosts=("compute1", "compute2"),
+                 debug=True, report_interval=1, api_workers=1, extra=None):
+        self.workdir = str(workdir)
+        self.dbs = dbs
+        self.transport_url = transport_url
+        self.compute_hosts = tuple(compute_hosts)
+        self.debug = debug
+        self.report_interval = report_interval
+        self.api_workers = api_workers
+        self.extra = extra or {}
+        self.ports = {name: nova_procs.free_port()
+                      for name in ("api", "placement", "images")}
+        self.daemons = {}
+        self.api = HTTP(self.ports["api"], dict(HEADERS))
+        self.placement = HTTP(self.ports["placement"], {"X-Auth-Token": "admin",
+                                                        "Accept": "application/json"})
+        self.images = HTTP(self.ports["images"], dict(HEADERS))
+
+    # -- configuration -------------------------------------------------------------
+
+    def _config(self, name, host, database=True):
+        workdir = self.workdir
+        sections = {
+            "DEFAULT": {
+                "host": host,
+                "transport_url": self.transport_url,
+                "state_path": os.path.join(workdir, "state-" + name),
+                "log_file": os.path.join(workdir, name + ".log"),
+                "debug": "true" if self.debug else "false",
+                "report_interval": self.report_interval,
+                "service_down_time": max(10, 6 * self.report_interval),
+                "periodic_fuzzy_delay": 0,
+                "rpc_response_timeout": 60,
+                "compute_driver": "fake.FakeDriver",
+                "enabled_apis": "osapi_compute",
+                "osapi_compute_listen": "127.0.0.1",
+                "osapi_compute_listen_port": self.ports["api"],
+                "osapi_compute_workers": self.api_workers,
+                # Room for a thousand small servers on two fake nodes.
+                "cpu_allocation_ratio": 128.0,
+                "ram_allocation_ratio": 64.0,
+                "disk_allocation_ratio": 2.0,
+            },
+            "api": {"auth_strategy": "noauth2"},
+            "quota": {"instances": -1, "cores": -1, "ram": -1},
+            "filter_scheduler": {"max_instances_per_host": 10000,
+                                 "max_io_ops_per_host": 10000},
+            "conductor": {"workers": 1},
+            "scheduler": {"workers": 1},
+            "placement": {"endpoint_override": "http://127.0.0.1:%d" % self.ports["placement"],
+                          "embedded_connection": self.dbs.placement.url,
+                          "embedded_listen": "127.0.0.1",
+                          "embedded_port": self.ports["placement"]},
+            "glance": {"backend": "local",
+                       "endpoint_override": "http://127.0.0.1:%d" % self.ports["images"]},
+            "image_store": {"listen": "127.0.0.1", "port": self.ports["images"],
+                            "data_dir": os.path.join(workdir, "images")},
+            "oslo_messaging_rabbit": {"heartbeat_timeout_threshold": 30,
+                                      "kombu_reconnect_delay": 0.5,
+                                      "rabbit_retry_interval": 1,
+                                      "rabbit_retry_backoff": 1},
+        }
+        if database:
+            sections["database"] = {"connection": self.dbs.cell.url}
+            sections["api_database"] = {"connection": self.dbs.api.url}
+        for group, values in self.extra.items():
+            sections.setdefault(group, {}).update(values)
+        return nova_procs.write_config(os.path.join(workdir, name + ".conf"), sections,
+                                       base_sample=False)
+
+    def manage(self, *args):
+        conf = os.path.join(self.workdir, "manage.conf")
+        result = subprocess.run([os.path.join(nova_procs.VENV_BIN, "nova-manage"),
+                                 "--config-file", conf, *args], capture_output=True,
+                                text=True, timeout=300)
+        if result.returncode != 0:
+            raise AssertionError("nova-manage %s: %s\n%s" % (" ".join(args),
+                                                             result.returncode,
+                                                             result.stderr[-3000:]))
+        return result.stdout
+
+    # -- life cycle ----------------------------------------------------------------
+
+    def _module(self, name, module):
+        daemon = ModuleDaemon(module, self._config(name, name))
+        self.daemons[name] = daemon
+        return daemon
+
+    def _script(self, binary, host, database=True):
+        name = binary if binary != "nova-compute" else "nova-compute-" + host
+        daemon = nova_procs.Daemon(binary, self._config(name, host, database=database))
+        self.daemons[name] = daemon
+        return daemon
+
+    def _wait_http(self, client, path, what, timeout=90):
+        def answers():
+            try:
+                return client.request("GET", path)[0] == 200
+            except OSError:
+                client.close()
+                return False
+        nova_procs.wait_for(answers, timeout=timeout, what=what,
+                            daemons=list(self.daemons.values()))
+
+    def start(self):
+        """Set up the databases, start every daemon, map the compute hosts."""
+        self._config("manage", "manage")
+        self.manage("api_db", "sync")
+        self.manage("cell_v2", "map_cell0")
+        self.manage("db", "sync")
+        self.manage("cell_v2", "create_cell", "--name", "cell1")
+        self._module("placement", "nova.scheduler.client.embedded")
+        self._module("image-store", "nova.image.store")
+        self._script("nova-conductor", "conductor")
+        self._script("nova-scheduler", "scheduler")
+        for host in self.compute_hosts:
+            self._script("nova-compute", host, database=False)
+        self._script("nova-api", "api")
+        self._wait_http(self.placement, "/", "Placement")
+        self._wait_http(self.images, "/v2/images", "the image store")
+        self._wait_http(self.api, "/v2.1/", "nova-api")
+        nova_procs.wait_for(lambda: len(self.providers()) == len(self.compute_hosts),
+                            timeout=90, what="a resource provider per compute",
+                            daemons=list(self.daemons.values()))
+        self.manage("cell_v2", "discover_hosts")
+        return self
+
+    def stop(self):
+        """SIGTERM every daemon; {name: exit code}."""
+        codes = {}
+        for daemon in self.daemons.values():
+            if daemon.alive():
+                daemon.proc.send_signal(15)
+        for name, daemon in self.daemons.items():
+            codes[name] = daemon.terminate(timeout=15)[0]
+            daemon.kill()
+        for client in (self.api, self.placement, self.images):
+            client.close()
+        return codes
+
+    def logs(self, tail=3000):
+        return "\n".join("--- %s\n%s" % (name, d.log()[-tail:])
+                         for name, d in self.daemons.items())
+
+    # -- REST helpers --------------------------------------------------------------
+
+    def compute(self, method, path, body=None, version="2.1"):
+        return self.api.request(method, "/v2.1" + path, body,
+                                headers={"OpenStack-API-Version": "compute %s" % version})
+
+    def providers(self):
+        try:
+            status, body = self.placement.request("GET", "/resource_providers")
+        except OSError:
+            self.placement.close()
+            return []
+        return body["resource_providers"] if status == 200 else []
+
+    def usages(self, project="admin"):
+        status, body = self.placement.request(
+            "GET", "/usages?project_id=%s" % project,
+            headers={"OpenStack-API-Version": "placement 1.9"})
+        assert status == 200, body
+        return body["usages"]
+
+    def provider_allocations(self):
+        """{provider name: allocations dict} of every compute node provider."""
+        found = {}
+        for rp in self.providers():
+            status, body = self.placement.request(
+                "GET", "/resource_providers/%s/allocations" % rp["uuid"])
+            assert status == 200, body
+            found[rp["name"]] = body["allocations"]
+        return found
+
+    def create_flavor(self, name, vcpus, ram, disk, flavor_id):
+        status, body = self.compute("POST", "/flavors", {"flavor": {
+            "name": name, "vcpus": vcpus, "ram": ram, "disk": disk, "id": flavor_id}})
+        assert status == 200, body
+        return body["flavor"]["id"]
+
+    def create_image(self, name="cirros", size=1024):
+        status, image = self.images.request("POST", "/v2/images", {
+            "name": name, "disk_format": "raw", "container_format": "bare",
+            "visibility": "public"})
+        assert status == 201, image
+        status, body = self.images.request(
+            "PUT", "/v2/images/%s/file" % image["id"], raw=b"\0" * size,
+            headers={"Content-Type": "application/octet-stream"})
+        assert status == 204, body
+        return image["id"]
+
+    def boot(self, name, flavor, image, count=1):
+        """POST one request for ``count`` servers; the reservation id."""
+        status, body = self.compute("POST", "/servers", {"server": {
+            "name": name, "flavorRef": flavor, "imageRef": image,
+            "min_count": count, "max_count": count, "return_reservation_id": True}})
+        assert status == 202, body
+        return body["reservation_id"]
+
+    def statuses(self, name_prefix):
+        """{server id: status} of the servers whose name starts with ``name_prefix``."""
+        found = {}
+        marker = None
+        while True:
+            path = "/servers/detail?limit=1000&name=%%5E%s" % name_prefix
+            if marker:
+                path += "&marker=" + marker
+            status, body = self.compute("GET", path)
+            assert status == 200, body
+            for server in body["servers"]:
+                found[server["id"]] = server["status"]
+            if len(body["servers"]) < 1000:
+                return found
+            marker = body["servers"][-1]["id"]
+
+    def wait_for_statuses(self, name_prefix, count, wanted=("ACTIVE",), timeout=120,
+                          interval=0.1):
+        """Poll until ``count`` servers named ``name_prefix``* all show one of ``wanted``.
+
+        AssertionError on an ERROR server or after ``timeout``; the statuses.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = self.statuses(name_prefix)
+            if "ERROR" in seen.values() and "ERROR" not in wanted:
+                raise AssertionError("a server went to ERROR: %s\n%s" % (
+                    seen, self.logs()))
+            if len(seen) == count and set(seen.values()) <= set(wanted):
+                return seen
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out: %d servers, statuses %s\n%s" % (
+                    len(seen), sorted(set(seen.values())), self.logs()))
+            for name, daemon in self.daemons.items():
+                if not daemon.alive():
+                    raise AssertionError("%s exited:\n%s" % (name, daemon.stderr()[-3000:]))
+            time.sleep(interval)
+
+    def wait_for_none(self, name_prefix, timeout=120, interval=0.2):
+        nova_procs.wait_for(lambda: not self.statuses(name_prefix), timeout=timeout,
+                            interval=interval, what="servers %s* gone" % name_prefix,
+                            daemons=list(self.daemons.values()))
