@@ -216,6 +216,13 @@ def test_create_and_act_at_the_newest_microversion(ready):
     assert server["metadata"] == {"role": "web"}
     assert server["flavor"]["vcpus"] == 1 and server["flavor"]["original_name"] == "m1.tiny"
     assert server["locked"] is False
+    assert server["os-extended-volumes:volumes_attached"] == []
+    mapping = objects.InstanceMapping.get_by_instance_uuid(cloud.ctxt, server_id)
+    from nova import context as nova_context
+    with nova_context.target_cell(cloud.ctxt, mapping.cell_mapping) as cctxt:
+        bdms = objects.BlockDeviceMappingList.get_by_instance_uuid(cctxt, server_id)
+    assert [(b.source_type, b.destination_type, b.boot_index, b.image_id)
+            for b in bdms] == [("image", "local", 0, image)]
     status, _h, _b = cloud.request("POST", "/servers/%s/action" % server_id,
                                    {"lock": {"locked_reason": "maintenance"}},
                                    version="2.73")

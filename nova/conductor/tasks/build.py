@@ -14,6 +14,7 @@ hands back the alternates the scheduler returned; the next one whose
 allocation can be claimed gets the instance.
 """
 
+import concurrent.futures
 import json
 import sys
 
@@ -32,6 +33,9 @@ from nova.scheduler import utils as scheduler_utils
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
+
+# Instances of one request the conductor places at the same time.
+BUILD_CONCURRENCY = 8
 
 
 class BuildTask:
@@ -65,20 +69,35 @@ class BuildTask:
                                 tags, sys.exc_info()[2])
             return
         cells = {}
+        jobs = []
         for build_request, request_spec, host_list in zip(build_requests, request_specs,
                                                           host_lists):
             selection = host_list[0]
-            cell = cells.get(selection.cell_uuid)
-            if cell is None:
-                cell = cells[selection.cell_uuid] = objects.CellMapping.get_by_uuid(
+            if selection.cell_uuid not in cells:
+                cells[selection.cell_uuid] = objects.CellMapping.get_by_uuid(
                     context, selection.cell_uuid)
+            jobs.append((build_request, request_spec, host_list,
+                         cells[selection.cell_uuid]))
+
+        def build(job):
+            build_request, request_spec, host_list, cell = job
             try:
                 self._build_one(context, build_request, request_spec, host_list, cell,
                                 image, admin_password, injected_files,
                                 requested_networks, block_device_mapping, tags)
             except Exception:
                 LOG.exception("Could not hand instance %s to %s",
-                              build_request.instance_uuid, selection.service_host)
+                              build_request.instance_uuid, host_list[0].service_host)
+
+        if len(jobs) == 1:
+            build(jobs[0])
+            return
+        # Each instance is written to its cell and cast to its compute on its own;
+        # doing several at once keeps the computes busy during large requests.
+        with concurrent.futures.ThreadPoolExecutor(
+                max_workers=min(len(jobs), BUILD_CONCURRENCY),
+                thread_name_prefix="build") as pool:
+            list(pool.map(build, jobs))
 
     def _build_one(self, context, build_request, request_spec, host_list, cell, image,
                    admin_password, injected_files, requested_networks,
@@ -137,6 +156,9 @@ class BuildTask:
 
     @staticmethod
     def _create_children(cctxt, instance, build_request, block_device_mapping, tags):
+        if block_device_mapping is None and build_request.obj_attr_is_set(
+                "block_device_mappings"):
+            block_device_mapping = build_request.block_device_mappings
         for bdm in (block_device_mapping or []):
             bdm._context = cctxt
             bdm.instance_uuid = instance.uuid
