@@ -123,6 +123,7 @@ class ActionOperations:
                     instance._context, instance)
             except Exception:
                 LOG.exception("Could not release the networks of %s", instance.uuid)
+        self._release_allocation(context, instance)
         instance.vm_state = vm_states.DELETED
         instance.task_state = None
         instance.terminated_at = timeutils.utcnow()
@@ -131,7 +132,6 @@ class ActionOperations:
             instance.destroy()
         except exception.InstanceNotFound:
             pass
-        self._release_allocation(context, instance)
 
     def _release_allocation(self, context, instance):
         try:

@@ -35,6 +35,9 @@ class DeleteOperations:
                 self.network_api.deallocate_for_instance(context, instance)
             except Exception:
                 LOG.exception("Could not release the networks of %s", instance.uuid)
+            # Release the claim first: once the server is gone from the API, its
+            # resources are free again (Placement usages, quotas).
+            self._release_allocation(context, instance)
             instance.power_state = power_state.NOSTATE
             instance.vm_state = vm_states.DELETED
             instance.task_state = None
@@ -44,6 +47,5 @@ class DeleteOperations:
                 instance.destroy()
             except exception.InstanceNotFound:
                 LOG.info("Instance %s was already deleted.", instance.uuid)
-            self._release_allocation(context, instance)
             self._tell_schedulers(context, instance, deleted=True)
             LOG.info("Instance %s deleted from %s.", instance.uuid, self.host)
