@@ -20,7 +20,6 @@ import sys
 
 from oslo_config import cfg
 from oslo_log import log as logging
-from oslo_service import service as oslo_service
 
 from nova.cmd import all_identity
 from nova.cmd import all_seed
@@ -28,6 +27,7 @@ from nova.cmd import common
 import nova.conf
 from nova.console import websocketproxy
 from nova import context
+from nova.image import store as image_store
 from nova import service
 from nova import wsgi_server
 
@@ -81,31 +81,7 @@ def wants_image_store(conf=CONF):
     return conf.glance.backend == "local" and not conf.glance.endpoint_override
 
 
-class ImageStoreService(oslo_service.ServiceBase):
-    """The local image store (nova.image.store) as a service of the bundle."""
-
-    def __init__(self):
-        self.running = None
-
-    @property
-    def endpoint(self):
-        return self.running.endpoint if self.running else None
-
-    def start(self):
-        from nova.image import store
-        os.makedirs(CONF.image_store.data_dir, exist_ok=True)
-        self.running = store.serve()
-
-    def stop(self):
-        if self.running is not None:
-            self.running.stop()
-            self.running = None
-
-    def wait(self):
-        pass
-
-    def reset(self):
-        pass
+ImageStoreService = image_store.ImageStoreService
 
 
 class AllInOne(service.ServiceBundle):

@@ -4,7 +4,10 @@
 (nova-all calls it); ``build_app()`` gives the bare WSGI application.
 """
 
+import os
+
 from oslo_log import log as logging
+from oslo_service import service as oslo_service
 
 import nova.conf
 from nova.image.store.app import build_app  # noqa: F401
@@ -69,3 +72,29 @@ def serve(conf=None, host=None, port=None, data_dir=None):
 def running_endpoint():
     """The URL of the store this process serves, or None."""
     return _RUNNING.endpoint if _RUNNING is not None else None
+
+
+class ImageStoreService(oslo_service.ServiceBase):
+    """The store as an oslo.service service (nova-all's bundle, ``python -m``)."""
+
+    def __init__(self):
+        self.running = None
+
+    @property
+    def endpoint(self):
+        return self.running.endpoint if self.running else None
+
+    def start(self):
+        os.makedirs(CONF.image_store.data_dir, exist_ok=True)
+        self.running = serve()
+
+    def stop(self):
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
+
+    def wait(self):
+        pass
+
+    def reset(self):
+        pass
