@@ -1,7 +1,11 @@
 """The conductor: runs object methods for processes without database access."""
 
+import copy
+import datetime
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_versionedobjects import base as ovo_base
 
 from nova.conductor.tasks import build
 from nova.conductor.tasks import image_cache
@@ -10,6 +14,37 @@ from nova import objects
 from nova.objects import base as nova_object
 
 LOG = logging.getLogger(__name__)
+
+_UNSET = object()
+# Objects compare by identity: a nested object is always sent back, as a
+# deep copy of it would never compare equal.
+_ALWAYS = object()
+_IMMUTABLE = (str, int, float, bool, type(None), datetime.datetime, tuple, frozenset)
+
+
+def _snapshot(obj):
+    """The set fields of ``obj`` as they are now, to find what a call changed.
+
+    Cheaper than a deep clone of the object: plain values are kept as they
+    are, containers are copied, nested objects are not copied at all.
+    """
+    snap = {}
+    for name in obj.fields:
+        if not obj.obj_attr_is_set(name):
+            continue
+        value = getattr(obj, name)
+        if isinstance(value, _IMMUTABLE):
+            snap[name] = value
+        elif isinstance(value, ovo_base.VersionedObject):
+            snap[name] = _ALWAYS
+        elif isinstance(value, dict) and all(
+                isinstance(v, _IMMUTABLE) for v in value.values()):
+            snap[name] = dict(value)
+        elif isinstance(value, (list, set)) and all(isinstance(v, _IMMUTABLE) for v in value):
+            snap[name] = list(value) if isinstance(value, list) else set(value)
+        else:
+            snap[name] = copy.deepcopy(value)
+    return snap
 
 
 class ConductorManager(manager.Manager):
@@ -46,16 +81,17 @@ class ConductorManager(manager.Manager):
 
     def object_action(self, context, objinst, objmethod, args, kwargs):
         """Run ``objinst.objmethod``; reply (changed fields, result)."""
-        oldobj = objinst.obj_clone()
+        before = _snapshot(objinst)
         result = self._object_dispatch(objinst, objmethod, args, kwargs)
         updates = {}
         # Every field that changed on the object, as the caller must see it.
         for name, field in objinst.fields.items():
             if not objinst.obj_attr_is_set(name):
                 continue
-            if (not oldobj.obj_attr_is_set(name)
-                    or getattr(oldobj, name) != getattr(objinst, name)):
-                updates[name] = field.to_primitive(objinst, name, getattr(objinst, name))
+            value = getattr(objinst, name)
+            old = before.get(name, _UNSET)
+            if old is _UNSET or old is _ALWAYS or old != value:
+                updates[name] = field.to_primitive(objinst, name, value)
         updates["obj_what_changed"] = objinst.obj_what_changed()
         return updates, result
 

@@ -4,6 +4,7 @@ Both tables hold key/value rows per instance; a removed key is soft-deleted.
 """
 
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
 from nova.db.main import api
 from nova.db.main import models
@@ -17,25 +18,47 @@ def _get(context, model, instance_uuid):
     return {row.key: row.value for row in rows}
 
 
+def insert(context, model, instance_uuid, metadata):
+    """Add the rows of a new instance's ``metadata`` (one statement)."""
+    if metadata:
+        context.session.execute(sa.insert(model.__table__), [
+            {"instance_uuid": instance_uuid, "key": key, "value": value}
+            for key, value in metadata.items()])
+
+
 def _update(context, model, instance_uuid, metadata, delete):
-    """Set ``metadata`` on the instance; with ``delete`` drop the other keys."""
-    rows = {row.key: row for row in query_utils.model_query(
-        context, model, read_deleted="no").filter_by(instance_uuid=instance_uuid).all()}
-    now = timeutils.utcnow()
+    """Set ``metadata`` on the instance; with ``delete`` drop the other keys.
+
+    Returns the instance's metadata as it now is in the database.
+    """
+    table = model.__table__
+    rows = context.session.execute(
+        sa.select(table.c.id, table.c.key, table.c.value).where(
+            table.c.instance_uuid == instance_uuid, table.c.deleted == 0)
+        .order_by(table.c.id)).all()
+    current = {}
+    ids = {}
+    for row_id, key, value in rows:
+        current[key] = value
+        ids.setdefault(key, []).append(row_id)
     if delete:
-        for key, row in rows.items():
-            if key not in metadata:
-                row.update({"deleted": row.id, "deleted_at": now})
+        gone = [row_id for key in current if key not in metadata for row_id in ids[key]]
+        if gone:
+            context.session.execute(
+                sa.update(table).where(table.c.id.in_(gone)).values(
+                    deleted=table.c.id, deleted_at=timeutils.utcnow()))
+            current = {k: v for k, v in current.items() if k in metadata}
+    added = []
     for key, value in metadata.items():
-        row = rows.get(key)
-        if row is None:
-            row = model()
-            row.update({"key": key, "value": value, "instance_uuid": instance_uuid})
-            context.session.add(row)
-        elif row.value != value:
-            row.value = value
-    context.session.flush()
-    return _get(context, model, instance_uuid)
+        if key not in current:
+            added.append({"instance_uuid": instance_uuid, "key": key, "value": value})
+        elif current[key] != value:
+            context.session.execute(
+                sa.update(table).where(table.c.id.in_(ids[key])).values(value=value))
+        current[key] = value
+    if added:
+        context.session.execute(sa.insert(table), added)
+    return current
 
 
 @api.reader

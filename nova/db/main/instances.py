@@ -8,6 +8,7 @@ caller asked for in ``columns_to_join``.
 
 import types
 
+from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from nova.db.main import api
 from nova.db.main import instance_metadata
 from nova.db.main import models
 from nova.db.main import query_utils
+from nova import context as nova_context
 from nova import exception
 
 JOINABLE = ("metadata", "system_metadata", "info_cache", "extra", "tags")
@@ -38,6 +40,8 @@ REGEX_FILTERS = ("display_name", "hostname", "display_description")
 
 _COLUMNS = tuple(c.name for c in models.Instance.__table__.columns)
 _TABLE_COLUMNS = tuple(getattr(models.Instance, name) for name in _COLUMNS)
+_TABLE = models.Instance.__table__
+_TABLE_COLUMNS_CORE = tuple(_TABLE.c[name] for name in _COLUMNS)
 
 
 def _options(query, columns_to_join):
@@ -94,13 +98,40 @@ def _chunks(values):
         yield values[start:start + _IN_CHUNK]
 
 
-def _select_for(context, uuids, column, *selected, where=(), order_by=()):
-    """The rows of ``selected`` columns whose ``column`` is one of ``uuids``."""
+def _related_statement(model, selected, where=(), order_by=(), column=None):
+    """A SELECT of ``selected`` for the instances bound as ``uuids`` (built once:
+    SQLAlchemy then reuses its compiled form)."""
+    column = model.instance_uuid if column is None else column
+    stmt = sa.select(*selected).where(column.in_(sa.bindparam("uuids", expanding=True)),
+                                      *where)
+    return stmt.order_by(*order_by) if order_by else stmt
+
+
+def _kv_statement(model):
+    return _related_statement(model, (model.instance_uuid, model.key, model.value),
+                              where=(model.deleted == 0,), order_by=(model.id,))
+
+
+_RELATED = {
+    "metadata": _kv_statement(models.InstanceMetadata),
+    "system_metadata": _kv_statement(models.InstanceSystemMetadata),
+    "info_cache": _related_statement(
+        models.InstanceInfoCache,
+        [getattr(models.InstanceInfoCache, c) for c in _INFO_CACHE_COLUMNS]),
+    "extra": _related_statement(
+        models.InstanceExtra,
+        [models.InstanceExtra.instance_uuid]
+        + [getattr(models.InstanceExtra, c) for c in EXTRA_COLUMNS],
+        order_by=(models.InstanceExtra.deleted, models.InstanceExtra.id)),
+    "tags": _related_statement(models.Tag, (models.Tag.resource_id, models.Tag.tag),
+                               column=models.Tag.resource_id),
+}
+
+
+def _select_for(context, uuids, name):
+    """The rows of the related table ``name`` for the instances ``uuids``."""
     for chunk in _chunks(uuids):
-        stmt = sa.select(*selected).where(column.in_(chunk), *where)
-        if order_by:
-            stmt = stmt.order_by(*order_by)
-        yield from context.session.execute(stmt)
+        yield from context.session.execute(_RELATED[name], {"uuids": chunk})
 
 
 def _attach_related(context, results, columns_to_join):
@@ -114,40 +145,31 @@ def _attach_related(context, results, columns_to_join):
         return results
     by_uuid = {r["uuid"]: r for r in results}
     uuids = list(by_uuid)
-    for name, model in (("metadata", models.InstanceMetadata),
-                        ("system_metadata", models.InstanceSystemMetadata)):
+    for name in ("metadata", "system_metadata"):
         if name not in joins:
             continue
         for r in results:
             r[name] = {}
-        for uuid, key, value in _select_for(
-                context, uuids, model.instance_uuid, model.instance_uuid, model.key,
-                model.value, where=(model.deleted == 0,), order_by=(model.id,)):
+        for uuid, key, value in _select_for(context, uuids, name):
             by_uuid[uuid][name][key] = value
     if "info_cache" in joins:
-        model = models.InstanceInfoCache
         for r in results:
             r["info_cache"] = None
-        for row in _select_for(context, uuids, model.instance_uuid,
-                               *[getattr(model, c) for c in _INFO_CACHE_COLUMNS]):
+        for row in _select_for(context, uuids, "info_cache"):
             target = by_uuid[row[0]]
             cache = dict(zip(_INFO_CACHE_COLUMNS, row))
             if not (cache["deleted"] and not target["deleted"]):
                 target["info_cache"] = cache
     if "extra" in joins:
-        model = models.InstanceExtra
         found = {}
-        for row in _select_for(context, uuids, model.instance_uuid, model.instance_uuid,
-                               *[getattr(model, c) for c in EXTRA_COLUMNS],
-                               order_by=(model.deleted, model.id)):
+        for row in _select_for(context, uuids, "extra"):
             found.setdefault(row[0], dict(zip(EXTRA_COLUMNS, row[1:])))
         for r in results:
             r["extra"] = found.get(r["uuid"]) or dict.fromkeys(EXTRA_COLUMNS)
     if "tags" in joins:
         for r in results:
             r["tags"] = []
-        for uuid, tag in _select_for(context, uuids, models.Tag.resource_id,
-                                     models.Tag.resource_id, models.Tag.tag):
+        for uuid, tag in _select_for(context, uuids, "tags"):
             by_uuid[uuid]["tags"].append(tag)
         for r in results:
             r["tags"].sort()
@@ -171,16 +193,56 @@ def _get_row(context, columns_to_join=(), read_deleted=None, **by):
     return row
 
 
+def _visible_clauses(read_deleted, project_only):
+    """The WHERE clauses model_query() would add, for Core statements on
+    instances; a project-only one binds ``project_id``."""
+    clauses = []
+    if read_deleted == "no":
+        clauses.append(_TABLE.c.deleted == 0)
+    elif read_deleted == "only":
+        clauses.append(_TABLE.c.deleted != 0)
+    elif read_deleted != "yes":
+        raise ValueError("Unrecognized read_deleted value %r" % read_deleted)
+    if project_only:
+        clauses.append(_TABLE.c.project_id == sa.bindparam("ctx_project_id"))
+    return clauses
+
+
+_FETCH_STATEMENTS = {}
+
+
+def _fetch_statement(names, read_deleted, project_only):
+    key = (names, read_deleted, project_only)
+    stmt = _FETCH_STATEMENTS.get(key)
+    if stmt is None:
+        clauses = [_TABLE.c[name] == sa.bindparam("by_" + name) for name in names]
+        clauses += _visible_clauses(read_deleted, project_only)
+        stmt = _FETCH_STATEMENTS[key] = sa.select(*_TABLE_COLUMNS_CORE).where(*clauses)
+    return stmt
+
+
+def _fetch(context, columns_to_join=(), read_deleted=None, **by):
+    """One instance as to_dict() shapes it, read with Core statements."""
+    read_deleted = read_deleted or getattr(context, "read_deleted", "no")
+    project_only = nova_context.is_user_context(context)
+    params = {"by_" + name: value for name, value in by.items()}
+    if project_only:
+        params["ctx_project_id"] = context.project_id
+    stmt = _fetch_statement(tuple(by), read_deleted, project_only)
+    row = context.session.execute(stmt, params).first()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=by.get("uuid", by.get("id")))
+    return _attach_related(context, [dict(zip(_COLUMNS, row))], columns_to_join)[0]
+
+
 @api.reader
 def instance_get_by_uuid(context, uuid, columns_to_join=None, read_deleted=None):
-    row = _get_row(context, columns_to_join, read_deleted, uuid=uuid)
-    return to_dict(row, columns_to_join)
+    return _fetch(context, columns_to_join, read_deleted, uuid=uuid)
 
 
 @api.reader
 def instance_get(context, instance_id, columns_to_join=None):
-    row = _get_row(context, columns_to_join, None, id=instance_id)
-    return to_dict(row, columns_to_join)
+    return _fetch(context, columns_to_join, None, id=instance_id)
 
 
 @api.writer
@@ -193,32 +255,26 @@ def instance_create(context, values):
     info_cache = values.pop("info_cache", None)
     extra = values.pop("extra", None) or {}
     tags = values.pop("tags", None) or []
-    if query_utils.model_query(context, models.Instance, read_deleted="yes").filter_by(
-            uuid=values["uuid"]).first() is not None:
-        raise exception.InstanceExists(name=values["uuid"])
-
-    row = models.Instance()
-    row.update(values)
-    context.session.add(row)
-    context.session.flush()
-    uuid = row.uuid
-
-    extra_row = models.InstanceExtra(instance_uuid=uuid)
-    extra_row.update({k: v for k, v in extra.items() if k in EXTRA_COLUMNS})
-    context.session.add(extra_row)
-    cache_row = models.InstanceInfoCache(instance_uuid=uuid)
-    cache_row.update({"network_info": "[]"})
-    if info_cache:
-        cache_row.update(info_cache)
-    context.session.add(cache_row)
-    for tag in sorted(set(tags)):
-        context.session.add(models.Tag(resource_id=uuid, tag=tag))
-    instance_metadata._update(context, models.InstanceMetadata, uuid, metadata, False)
-    instance_metadata._update(context, models.InstanceSystemMetadata, uuid,
-                              system_metadata, False)
-    context.session.flush()
-    context.session.expire_all()
-    return instance_get_by_uuid(context, uuid, columns_to_join=JOINABLE)
+    uuid = values["uuid"]
+    session = context.session
+    try:
+        session.execute(sa.insert(_TABLE).values(
+            {k: v for k, v in values.items() if k in _TABLE.c}))
+    except db_exc.DBDuplicateEntry:
+        raise exception.InstanceExists(name=uuid)
+    session.execute(sa.insert(models.InstanceExtra.__table__).values(
+        instance_uuid=uuid, **{k: v for k, v in extra.items() if k in EXTRA_COLUMNS}))
+    cache = {"network_info": "[]"}
+    cache.update({k: v for k, v in (info_cache or {}).items()
+                  if k in models.InstanceInfoCache.__table__.c})
+    cache["instance_uuid"] = uuid
+    session.execute(sa.insert(models.InstanceInfoCache.__table__).values(cache))
+    if tags:
+        session.execute(sa.insert(models.Tag.__table__),
+                        [{"resource_id": uuid, "tag": tag} for tag in sorted(set(tags))])
+    instance_metadata.insert(context, models.InstanceMetadata, uuid, metadata)
+    instance_metadata.insert(context, models.InstanceSystemMetadata, uuid, system_metadata)
+    return _fetch(context, JOINABLE, uuid=uuid)
 
 
 def _as_list(value):
@@ -234,6 +290,34 @@ def _in_or_null(column, values):
     if None in values:
         clauses.append(column.is_(None))
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+_UPDATE_STATEMENTS = {}
+
+
+def _update_statement(names, shapes, read_deleted, project_only):
+    """The UPDATE of columns ``names`` by uuid, with the expected-state checks
+    ``shapes`` describes; built once per shape so SQLAlchemy reuses its
+    compiled form."""
+    key = (names, shapes, read_deleted, project_only)
+    stmt = _UPDATE_STATEMENTS.get(key)
+    if stmt is not None:
+        return stmt
+    clauses = [_TABLE.c.uuid == sa.bindparam("by_uuid")]
+    clauses += _visible_clauses(read_deleted, project_only)
+    for name, shape in zip(("vm_state", "task_state"), shapes):
+        if shape is None:
+            continue
+        count, or_null = shape
+        column = _TABLE.c[name]
+        alternatives = [column == sa.bindparam("x_%s_%d" % (name, i)) for i in range(count)]
+        if or_null:
+            alternatives.append(column.is_(None))
+        clauses.append(sa.or_(*alternatives) if alternatives else sa.false())
+    stmt = sa.update(_TABLE).where(*clauses).values(
+        {name: sa.bindparam("v_" + name) for name in names})
+    _UPDATE_STATEMENTS[key] = stmt
+    return stmt
 
 
 @api.writer
@@ -257,19 +341,31 @@ def instance_update(context, uuid, values, columns_to_join=None, expected=None):
     values.pop("uuid", None)
     values["updated_at"] = timeutils.utcnow()
 
-    query = query_utils.model_query(context, models.Instance, project_only=True).filter_by(
-        uuid=uuid)
-    if "vm_state" in expected:
-        query = query.filter(_in_or_null(models.Instance.vm_state, expected["vm_state"]))
-    if "task_state" in expected:
-        query = query.filter(_in_or_null(models.Instance.task_state, expected["task_state"]))
-    if not query.update(values, synchronize_session=False):
-        current = _get_row(context, (), None, uuid=uuid)
-        if "vm_state" in expected and current.vm_state not in _as_list(expected["vm_state"]):
+    read_deleted = getattr(context, "read_deleted", "no")
+    project_only = nova_context.is_user_context(context)
+    params = {"v_" + name: value for name, value in values.items()}
+    params["by_uuid"] = uuid
+    if project_only:
+        params["ctx_project_id"] = context.project_id
+    shapes = []
+    for name in ("vm_state", "task_state"):
+        if name not in expected:
+            shapes.append(None)
+            continue
+        wanted = _as_list(expected[name])
+        present = [v for v in wanted if v is not None]
+        params.update(("x_%s_%d" % (name, i), v) for i, v in enumerate(present))
+        shapes.append((len(present), None in wanted))
+    stmt = _update_statement(tuple(values), tuple(shapes), read_deleted, project_only)
+    if not context.session.execute(stmt, params).rowcount:
+        current = _fetch(context, (), None, uuid=uuid)
+        if "vm_state" in expected and \
+                current["vm_state"] not in _as_list(expected["vm_state"]):
             raise exception.UnexpectedVMStateError(
-                instance_uuid=uuid, attr="vm_state", state=current.vm_state,
-                method="update", expected=expected["vm_state"], actual=current.vm_state)
-        actual = current.task_state
+                instance_uuid=uuid, attr="vm_state", state=current["vm_state"],
+                method="update", expected=expected["vm_state"],
+                actual=current["vm_state"])
+        actual = current["task_state"]
         error = exception.UnexpectedDeletingTaskStateError \
             if actual == task_states.DELETING else exception.UnexpectedTaskStateError
         raise error(instance_uuid=uuid, expected=expected.get("task_state"), actual=actual)
@@ -281,19 +377,16 @@ def instance_update(context, uuid, values, columns_to_join=None, expected=None):
                                   system_metadata, True)
     if extra:
         _extra_update(context, uuid, extra)
-    context.session.flush()
-    context.session.expire_all()
-    return to_dict(_get_row(context, columns_to_join, None, uuid=uuid), columns_to_join)
+    return _fetch(context, columns_to_join, None, uuid=uuid)
 
 
 def _extra_update(context, uuid, values):
     values = {k: v for k, v in values.items() if k in EXTRA_COLUMNS}
-    count = context.session.query(models.InstanceExtra).filter_by(
-        instance_uuid=uuid, deleted=0).update(values, synchronize_session=False)
+    table = models.InstanceExtra.__table__
+    count = context.session.execute(sa.update(table).where(
+        table.c.instance_uuid == uuid, table.c.deleted == 0).values(values)).rowcount
     if not count:
-        row = models.InstanceExtra(instance_uuid=uuid)
-        row.update(values)
-        context.session.add(row)
+        context.session.execute(sa.insert(table).values(instance_uuid=uuid, **values))
 
 
 @api.writer
