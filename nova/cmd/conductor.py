@@ -2,6 +2,8 @@
 
 import sys
 
+from oslo_concurrency import processutils
+
 from nova.cmd import common
 import nova.conf
 from nova import service
@@ -12,7 +14,8 @@ CONF = nova.conf.CONF
 def main():
     common.parse_args(sys.argv, "nova-conductor")
     server = service.Service.create(binary="nova-conductor", topic="conductor")
-    return common.run(server, workers=CONF.conductor.workers or 1)
+    return common.run(server, workers=CONF.conductor.workers
+                      or processutils.get_worker_count())
 
 
 if __name__ == "__main__":

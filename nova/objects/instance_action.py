@@ -68,7 +68,8 @@ class InstanceAction(base.NovaPersistentObject, base.NovaObject):
     @base.remotable_classmethod
     def action_start(cls, context, instance_uuid, action_name, want_result=True):
         row = db.action_start(context, cls.pack_action_start(context, instance_uuid,
-                                                             action_name))
+                                                             action_name),
+                              want_row=want_result)
         if want_result:
             return cls._from_db_object(context, cls(), row)
 
@@ -176,7 +177,7 @@ class InstanceActionEvent(base.NovaPersistentObject, base.NovaObject):
     @base.remotable_classmethod
     def event_start(cls, context, instance_uuid, event_name, want_result=True, host=None):
         row = db.action_event_start(context, cls.pack_action_event_start(
-            context, instance_uuid, event_name, host=host))
+            context, instance_uuid, event_name, host=host), want_row=bool(want_result))
         if want_result:
             return cls._from_db_object(context, cls(), row)
 
@@ -198,7 +199,8 @@ class InstanceActionEvent(base.NovaPersistentObject, base.NovaObject):
                 want_result):
         values = cls.pack_action_event_finish(context, instance_uuid, event_name,
                                               exc_val=exc_val, exc_tb=exc_tb)
-        row = db.action_event_finish(context, values, action_id=action_id)
+        row = db.action_event_finish(context, values, action_id=action_id,
+                                     want_row=bool(want_result))
         if want_result:
             return cls._from_db_object(context, cls(), row)
 

@@ -88,12 +88,10 @@ def instance_mapping_create(context, values):
 
 @api.writer
 def instance_mapping_update(context, instance_uuid, values):
-    row = context.session.query(IM).filter_by(instance_uuid=instance_uuid).first()
-    if row is None:
+    if not context.session.execute(sa.update(IM.__table__).where(
+            IM.__table__.c.instance_uuid == instance_uuid).values(values)).rowcount:
         raise exception.InstanceMappingNotFound(uuid=instance_uuid)
-    row.update(values)
-    context.session.flush()
-    return _query(context).filter_by(id=row.id).one()
+    return _query(context).filter_by(instance_uuid=instance_uuid).one()
 
 
 @api.writer

@@ -15,13 +15,44 @@ def _action_by_request_id(context, instance_uuid, request_id):
         models.InstanceAction.created_at.desc(), models.InstanceAction.id.desc()).first()
 
 
+_ACTIONS = models.InstanceAction.__table__
+_EVENTS = models.InstanceActionEvent.__table__
+# Built once: SQLAlchemy reuses their compiled forms.
+_ACTION_ID_BY_REQUEST = sa.select(_ACTIONS.c.id).where(
+    _ACTIONS.c.instance_uuid == sa.bindparam("b_instance_uuid"),
+    _ACTIONS.c.request_id == sa.bindparam("b_request_id"),
+    _ACTIONS.c.deleted == 0).order_by(
+    _ACTIONS.c.created_at.desc(), _ACTIONS.c.id.desc()).limit(1)
+_ACTION_BY_ID = sa.select(_ACTIONS).where(_ACTIONS.c.id == sa.bindparam("b_id"))
+_EVENT_BY_ID = sa.select(_EVENTS).where(_EVENTS.c.id == sa.bindparam("b_id"))
+_LAST_EVENT_ID = sa.select(_EVENTS.c.id).where(
+    _EVENTS.c.action_id == sa.bindparam("b_action_id"),
+    _EVENTS.c.event == sa.bindparam("b_event"),
+    _EVENTS.c.deleted == 0).order_by(_EVENTS.c.id.desc()).limit(1)
+
+
+def _row(context, stmt, row_id):
+    """The row ``row_id`` (attribute access like an ORM row), or None."""
+    return context.session.execute(stmt, {"b_id": row_id}).first()
+
+
+def _action_id(context, values):
+    action_id = context.session.execute(_ACTION_ID_BY_REQUEST, {
+        "b_instance_uuid": values["instance_uuid"],
+        "b_request_id": values["request_id"]}).scalar()
+    if action_id is None:
+        raise exception.InstanceActionNotFound(request_id=values["request_id"],
+                                               instance_uuid=values["instance_uuid"])
+    return action_id
+
+
 @api.writer
-def action_start(context, values):
-    row = models.InstanceAction()
-    row.update(values)
-    context.session.add(row)
-    context.session.flush()
-    return row
+def action_start(context, values, want_row=True):
+    """Record an action; the new row (unless ``want_row`` is False)."""
+    result = context.session.execute(sa.insert(_ACTIONS).values(values))
+    if want_row:
+        return _row(context, _ACTION_BY_ID, result.inserted_primary_key[0])
+    return None
 
 
 @api.writer
@@ -77,43 +108,45 @@ def _event_values(values, action_id):
 
 
 @api.writer
-def action_event_start(context, values):
+def action_event_start(context, values, want_row=True):
     """Record the start of an event of the action with the context's request id."""
-    action = _action_for_event(context, values)
-    row = models.InstanceActionEvent()
-    row.update(_event_values(values, action.id))
-    context.session.add(row)
-    action.updated_at = values.get("start_time") or timeutils.utcnow()
-    context.session.flush()
-    return row
+    action_id = _action_id(context, values)
+    result = context.session.execute(sa.insert(_EVENTS).values(
+        _event_values(values, action_id)))
+    context.session.execute(sa.update(_ACTIONS).where(_ACTIONS.c.id == action_id).values(
+        updated_at=values.get("start_time") or timeutils.utcnow()))
+    if want_row:
+        return _row(context, _EVENT_BY_ID, result.inserted_primary_key[0])
+    return None
 
 
 @api.writer
-def action_event_finish(context, values, action_id=None):
+def action_event_finish(context, values, action_id=None, want_row=True):
     """Record the end of an event; an error result marks the action 'Error'.
 
     The action is the one of the context's request id, or ``action_id``.
     """
     if action_id is not None:
-        action = query_utils.model_query(context, models.InstanceAction,
-                                         read_deleted="yes").filter_by(id=action_id).first()
-        if action is None:
+        if _row(context, _ACTION_BY_ID, action_id) is None:
             raise exception.InstanceActionNotFound(request_id=values.get("request_id"),
                                                    instance_uuid=values.get("instance_uuid"))
     else:
-        action = _action_for_event(context, values)
-    row = query_utils.model_query(context, models.InstanceActionEvent).filter_by(
-        action_id=action.id, event=values["event"]).order_by(
-        models.InstanceActionEvent.id.desc()).first()
-    if row is None:
-        raise exception.InstanceActionEventNotFound(action_id=action.id,
+        action_id = _action_id(context, values)
+    event_id = context.session.execute(_LAST_EVENT_ID, {
+        "b_action_id": action_id, "b_event": values["event"]}).scalar()
+    if event_id is None:
+        raise exception.InstanceActionEventNotFound(action_id=action_id,
                                                     event=values["event"])
-    row.update(_event_values(values, action.id))
+    context.session.execute(sa.update(_EVENTS).where(_EVENTS.c.id == event_id).values(
+        _event_values(values, action_id)))
+    action_values = {"updated_at": values.get("finish_time") or timeutils.utcnow()}
     if (values.get("result") or "").lower() == "error":
-        action.message = "Error"
-    action.updated_at = values.get("finish_time") or timeutils.utcnow()
-    context.session.flush()
-    return row
+        action_values["message"] = "Error"
+    context.session.execute(sa.update(_ACTIONS).where(_ACTIONS.c.id == action_id).values(
+        action_values))
+    if want_row:
+        return _row(context, _EVENT_BY_ID, event_id)
+    return None
 
 
 @api.reader

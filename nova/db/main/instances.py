@@ -42,6 +42,10 @@ _COLUMNS = tuple(c.name for c in models.Instance.__table__.columns)
 _TABLE_COLUMNS = tuple(getattr(models.Instance, name) for name in _COLUMNS)
 _TABLE = models.Instance.__table__
 _TABLE_COLUMNS_CORE = tuple(_TABLE.c[name] for name in _COLUMNS)
+_COLUMN_SET = frozenset(_COLUMNS)
+_INSERTS = {"instance": sa.insert(_TABLE),
+            "extra": sa.insert(models.InstanceExtra.__table__),
+            "info_cache": sa.insert(models.InstanceInfoCache.__table__)}
 
 
 def _options(query, columns_to_join):
@@ -258,17 +262,18 @@ def instance_create(context, values):
     uuid = values["uuid"]
     session = context.session
     try:
-        session.execute(sa.insert(_TABLE).values(
-            {k: v for k, v in values.items() if k in _TABLE.c}))
+        session.execute(_INSERTS["instance"],
+                        {k: v for k, v in values.items() if k in _COLUMN_SET})
     except db_exc.DBDuplicateEntry:
         raise exception.InstanceExists(name=uuid)
-    session.execute(sa.insert(models.InstanceExtra.__table__).values(
-        instance_uuid=uuid, **{k: v for k, v in extra.items() if k in EXTRA_COLUMNS}))
+    extra_row = {k: v for k, v in extra.items() if k in EXTRA_COLUMNS}
+    extra_row["instance_uuid"] = uuid
+    session.execute(_INSERTS["extra"], extra_row)
     cache = {"network_info": "[]"}
     cache.update({k: v for k, v in (info_cache or {}).items()
                   if k in models.InstanceInfoCache.__table__.c})
     cache["instance_uuid"] = uuid
-    session.execute(sa.insert(models.InstanceInfoCache.__table__).values(cache))
+    session.execute(_INSERTS["info_cache"], cache)
     if tags:
         session.execute(sa.insert(models.Tag.__table__),
                         [{"resource_id": uuid, "tag": tag} for tag in sorted(set(tags))])
