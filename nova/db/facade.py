@@ -34,6 +34,10 @@ def configure(ctxt, **kwargs):
     upgrades from reading to writing. Readers get an engine of their own whose
     transactions stay deferred, so reads never wait for the write lock.
     """
+    # oslo.db's checkin hook sleeps to let other eventlet green threads run;
+    # these services run OS threads, where it only hands the GIL away on
+    # every transaction (the conductor's build loop waited on it).
+    kwargs.setdefault("thread_checkin", False)
     url = kwargs.get("connection")
     if _is_sqlite_file(url):
         kwargs.setdefault("slave_connection", url)

@@ -25,6 +25,7 @@ from nova.compute import task_states
 from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova import context as nova_context
+from nova.db.main import api as main_db
 from nova import exception
 from nova import objects
 from nova.scheduler import rpcapi as scheduler_rpcapi
@@ -95,14 +96,18 @@ class BuildTask:
         instance.task_state = task_states.SCHEDULING
         with nova_context.target_cell(context, cell) as cctxt:
             instance._context = cctxt
-            instance.create()
-            self._create_children(cctxt, instance, build_request, block_device_mapping,
-                                  tags)
-            try:
-                objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
-                                                    want_result=False)
-            except Exception:
-                LOG.exception("Could not record the create action of %s", instance.uuid)
+            # One cell transaction for the instance and its rows: fewer round
+            # trips (this loop waits on each for the conductor's GIL).
+            with main_db.get_context_manager(cctxt).writer.using(cctxt):
+                instance.create()
+                self._create_children(cctxt, instance, build_request,
+                                      block_device_mapping, tags)
+                try:
+                    objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
+                                                        want_result=False)
+                except Exception:
+                    LOG.exception("Could not record the create action of %s",
+                                  instance.uuid)
         mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
         mapping.cell_mapping = cell
         mapping.save()
@@ -112,6 +117,9 @@ class BuildTask:
             # The server was deleted while it was scheduled.
             LOG.info("Instance %s was deleted during scheduling; dropping it.",
                      instance.uuid)
+            # The claim goes first, so that a server seen deleted holds nothing.
+            self.report_client.delete_allocation_for_instance(context, instance.uuid,
+                                                              force=True)
             with nova_context.target_cell(context, cell) as cctxt:
                 instance._context = cctxt
                 try:
@@ -120,8 +128,6 @@ class BuildTask:
                     instance.destroy()
                 except exception.InstanceNotFound:
                     pass
-            self.report_client.delete_allocation_for_instance(context, instance.uuid,
-                                                              force=True)
             return
         # Ports with resource requests learn which provider serves them.
         scheduler_utils.fill_provider_mapping(request_spec, selection)

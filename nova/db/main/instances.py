@@ -279,7 +279,14 @@ def instance_create(context, values):
                         [{"resource_id": uuid, "tag": tag} for tag in sorted(set(tags))])
     instance_metadata.insert(context, models.InstanceMetadata, uuid, metadata)
     instance_metadata.insert(context, models.InstanceSystemMetadata, uuid, system_metadata)
-    return _fetch(context, JOINABLE, uuid=uuid)
+    # The row and its cache are read back for the values the database set;
+    # the rest is what was just written.
+    result = _fetch(context, ("info_cache",), uuid=uuid)
+    result["metadata"] = dict(metadata)
+    result["system_metadata"] = dict(system_metadata)
+    result["extra"] = {name: extra.get(name) for name in EXTRA_COLUMNS}
+    result["tags"] = sorted(set(tags))
+    return result
 
 
 def _as_list(value):
