@@ -144,7 +144,7 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
 
     def get_all(self, context, search_opts=None, limit=None, marker=None,
                 expected_attrs=None, sort_keys=None, sort_dirs=None,
-                cell_down_support=False):
+                cell_down_support=False, records=False):
         """Servers matching ``search_opts`` across build requests and every cell.
 
         ``search_opts`` uses the API's filter names (name, image, flavor,
@@ -157,6 +157,8 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         ``[api] list_records_by_skipping_down_cells`` is false; with
         ``cell_down_support`` (2.69, only for ``project_id``/``deleted``
         filters) its servers come first as minimal records instead.
+        ``records`` gives read-only InstanceRecords for the servers in cells
+        (nova.compute.instance_records): for views that only read them.
         """
         filters = self._prepare_filters(context, search_opts)
         if filters is None:
@@ -167,7 +169,7 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         failures = down_cells.CellFailures(minimal=cell_down_support)
         instances, _building = instance_list.get_instance_objects_sorted(
             context, filters, limit, marker, expected_attrs or [], sort_keys, sort_dirs,
-            on_cell_failure=failures)
+            on_cell_failure=failures, records=records)
         if cell_down_support and failures.cell_uuids:
             remaining = None if limit is None else limit - len(instances)
             instances = down_cells.minimal_instances(
@@ -304,22 +306,27 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
             else HOST_STATUS_UNKNOWN
 
     def get_instances_host_statuses(self, instances):
-        """{instance uuid: host status} of the servers (looked up once per host)."""
-        services = {}
+        """{instance uuid: host status} of the servers (one query per cell)."""
+        by_key = {}  # (cell uuid, host) -> (cell context, [instance uuid, ...])
         statuses = {}
         for instance in instances:
             if not instance.host or _is_building(instance):
                 statuses[instance.uuid] = HOST_STATUS_NONE
                 continue
             key = (getattr(instance._context, "cell_uuid", None), instance.host)
-            if key not in services:
-                try:
-                    service = objects.Service.get_by_compute_host(
-                        instance._context, instance.host)
-                except exception.ComputeHostNotFound:
-                    service = None
-                services[key] = self._host_status(service)
-            statuses[instance.uuid] = services[key]
+            by_key.setdefault(key, (instance._context, []))[1].append(instance.uuid)
+        by_cell = {}  # cell uuid -> (cell context, {host, ...})
+        for (cell_uuid, host), (cctxt, _uuids) in by_key.items():
+            by_cell.setdefault(cell_uuid, (cctxt, set()))[1].add(host)
+        services = {}
+        for cell_uuid, (cctxt, hosts) in by_cell.items():
+            for service in objects.ServiceList.get_by_hosts_and_binary(
+                    cctxt, sorted(hosts), "nova-compute"):
+                services.setdefault((cell_uuid, service.host), service)
+        for key, (_cctxt, uuids) in by_key.items():
+            status = self._host_status(services.get(key))
+            for uuid in uuids:
+                statuses[uuid] = status
         return statuses
 
 

@@ -16,6 +16,7 @@ import threading
 
 from oslo_log import log as logging
 
+from nova.compute import instance_records
 from nova import context as nova_context
 from nova.db.main import instances as instances_db
 from nova.db.main import query_utils
@@ -153,12 +154,20 @@ def _marker_values(context, marker, sort_keys):
     return {key: row[key] for key in sort_keys}
 
 
-def _to_objects(cctxt, rows, expected_attrs):
+def _to_objects(cctxt, rows, expected_attrs, records=False):
     attrs = [a for a in expected_attrs if a != "fault"]
     cache = {}
-    instances = [instance_obj.Instance._from_db_object(cctxt, objects.Instance(cctxt), row,
-                                                       attrs, cache=cache) for row in rows]
-    if "fault" in expected_attrs and instances:
+    if records:
+        instances = instance_records.from_rows(cctxt, rows, attrs, cache)
+    else:
+        instances = [instance_obj.Instance._from_db_object(cctxt, objects.Instance(cctxt),
+                                                           row, attrs, cache=cache)
+                     for row in rows]
+    if "fault" in expected_attrs and instances and records:
+        latest = instance_records.latest_faults(cctxt, [i.uuid for i in instances])
+        for inst in instances:
+            instance_records.set_value(inst, "fault", latest.get(inst.uuid))
+    elif "fault" in expected_attrs and instances:
         faults = objects.InstanceFaultList.get_by_instance_uuids(
             cctxt, [i.uuid for i in instances], latest=True)
         latest = {}
@@ -171,12 +180,15 @@ def _to_objects(cctxt, rows, expected_attrs):
 
 
 def get_cell_instances(context, filters, limit, marker, expected_attrs, sort_keys,
-                       sort_dirs, cell_mappings=None, on_cell_failure=None):
+                       sort_dirs, cell_mappings=None, on_cell_failure=None,
+                       records=False):
     """Instances of all cells matching ``filters``, merged, at most ``limit``.
 
     Each instance keeps the context of its cell. Cells that fail or time out
     are left out (logged), each reported to ``on_cell_failure(cell_uuid,
     error)`` when given. MarkerNotFound when ``marker`` names no instance.
+    With ``records``, read-only InstanceRecords (nova.compute.instance_records)
+    stand for the instances, for views that only read them.
     """
     sort_keys, sort_dirs = query_utils.process_sort_params(sort_keys, sort_dirs)
     expected_attrs = list(expected_attrs or ())
@@ -221,7 +233,8 @@ def get_cell_instances(context, filters, limit, marker, expected_attrs, sort_key
         by_cell.setdefault(id(cctxt), (cctxt, []))[1].append((index, row))
     built = [None] * len(chosen)
     for cctxt, items in by_cell.values():
-        instances = _to_objects(cctxt, [row for _i, row in items], expected_attrs)
+        instances = _to_objects(cctxt, [row for _i, row in items], expected_attrs,
+                                records=records)
         for (index, _row), inst in zip(items, instances):
             built[index] = inst
     return built
@@ -249,12 +262,14 @@ def _build_requests(context, filters, limit, marker, sort_keys, sort_dirs):
 
 
 def get_instance_objects_sorted(context, filters, limit, marker, expected_attrs,
-                                sort_keys, sort_dirs, on_cell_failure=None):
+                                sort_keys, sort_dirs, on_cell_failure=None,
+                                records=False):
     """Build requests first, then cell instances: ``(instances, build_request_uuids)``.
 
     The marker is looked for among the build requests first; when found
     there, the listing continues with the rest of them and then every cell
-    from the start.
+    from the start. ``records``: see get_cell_instances (build requests'
+    instances are Instance objects all the same).
     """
     requests, marker = _build_requests(context, filters, limit, marker, sort_keys,
                                        sort_dirs)
@@ -269,7 +284,8 @@ def get_instance_objects_sorted(context, filters, limit, marker, expected_attrs,
     if remaining == 0:
         return from_builds, building
     in_cells = get_cell_instances(context, filters, remaining, marker, expected_attrs,
-                                  sort_keys, sort_dirs, on_cell_failure=on_cell_failure)
+                                  sort_keys, sort_dirs, on_cell_failure=on_cell_failure,
+                                  records=records)
     # A build request may have just become an instance: list it once.
     in_cells = [i for i in in_cells if i.uuid not in building]
     return from_builds + in_cells, building

@@ -152,6 +152,13 @@ class ServiceList(base.ObjectListBase, base.NovaObject):
         return cls._make(context, db.service_get_all_by_binary(
             context, binary, include_disabled=include_disabled))
 
+    @classmethod
+    def get_by_hosts_and_binary(cls, context, hosts, binary):
+        """The services of ``binary`` on any of ``hosts`` (one query; for the API,
+        which reads the cell databases itself)."""
+        return cls._make(context, db.service_get_all_by_hosts_and_binary(
+            context, hosts, binary))
+
     @base.remotable_classmethod
     def get_by_host(cls, context, host):
         return cls._make(context, db.service_get_all_by_host(context, host))

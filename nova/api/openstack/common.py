@@ -78,20 +78,36 @@ def _prefix(req):
     return base
 
 
-def url_for(req, *parts):
-    """The absolute URL of ``parts`` under the API endpoint (e.g. ``"flavors", id``)."""
-    base = _prefix(req)
-    return "/".join([base] + [urllib.parse.quote(str(p), safe="") for p in parts])
-
-
-def bookmark_for(req, *parts):
-    """The version-less bookmark URL of ``parts`` (e.g. http://host/flavors/1)."""
+def _bookmark_prefix(req):
+    cached = req.environ.get("nova.bookmark_prefix")
+    if cached is not None:
+        return cached
     base = _prefix(req)
     for suffix in ("/v2.1", "/v2"):
         if base.endswith(suffix):
             base = base[: -len(suffix)]
             break
-    return "/".join([base] + [urllib.parse.quote(str(p), safe="") for p in parts])
+    req.environ["nova.bookmark_prefix"] = base
+    return base
+
+
+# What urllib.parse.quote(..., safe="") never escapes (ids and uuids are made of it).
+_UNESCAPED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def _quote(part):
+    part = str(part)
+    return part if _UNESCAPED.issuperset(part) else urllib.parse.quote(part, safe="")
+
+
+def url_for(req, *parts):
+    """The absolute URL of ``parts`` under the API endpoint (e.g. ``"flavors", id``)."""
+    return "/".join([_prefix(req)] + [_quote(p) for p in parts])
+
+
+def bookmark_for(req, *parts):
+    """The version-less bookmark URL of ``parts`` (e.g. http://host/flavors/1)."""
+    return "/".join([_bookmark_prefix(req)] + [_quote(p) for p in parts])
 
 
 def resource_links(req, collection_name, item_id):

@@ -46,6 +46,15 @@ def service_get_by_host_and_binary(context, host, binary):
 
 
 @api.reader
+def service_get_all_by_hosts_and_binary(context, hosts, binary):
+    """The services of ``binary`` on any of ``hosts``: at most one live row each,
+    which comes before the host's deleted ones (when those are read too)."""
+    return _live(context, context.session.query(models.Service)).filter(
+        models.Service.host.in_(list(hosts)), models.Service.binary == binary).order_by(
+        models.Service.deleted, models.Service.id).all()
+
+
+@api.reader
 def service_get_by_host_and_topic(context, host, topic):
     return _live(context, context.session.query(models.Service)).filter_by(
         host=host, topic=topic, disabled=False).first()

@@ -233,7 +233,8 @@ def _get_servers(req, is_detail):
                                     marker=marker,
                                     expected_attrs=DETAIL_ATTRS if is_detail else [],
                                     sort_keys=sort_keys, sort_dirs=sort_dirs,
-                                    cell_down_support=cell_down_support)
+                                    cell_down_support=cell_down_support,
+                                    records=True)
     except exception.MarkerNotFound:
         raise webob.exc.HTTPBadRequest(explanation="marker [%s] not found" % marker)
     except (exception.InvalidSortKey, exception.InvalidInput) as exc:

@@ -11,6 +11,7 @@ import collections
 import functools
 import hashlib
 import json
+import operator
 
 from oslo_log import log as logging
 
@@ -18,6 +19,7 @@ from nova.api.openstack import common
 from nova.api.openstack.compute.views import servers_down_cell as down_views
 from nova.compute import api as compute_api
 from nova.compute import instance_list
+from nova.compute import instance_records
 from nova.compute import down_cells
 from nova.compute import task_states
 from nova.compute import vm_states
@@ -84,6 +86,7 @@ PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE",
 FAULT_STATUSES = ("ERROR", "DELETED")
 # Image keys kept in system metadata that are not image properties.
 _IMAGE_BASE_KEYS = ("min_ram", "min_disk", "disk_format", "container_format")
+_IMAGE_PREFIX_LEN = len("image_")  # of the image properties kept in system metadata
 
 POLICY = "os_compute_api:servers:%s"
 EXTENDED_ATTRIBUTES = "os_compute_api:os-extended-server-attributes"
@@ -101,6 +104,45 @@ def _get(instance, name, default=None):
     if compute_api.is_building(instance):
         return default
     return getattr(instance, name)  # loads it
+
+
+# The fields the detailed view reads through ``_fields`` (uuid, info_cache and
+# tags are read otherwise).
+_DETAIL_FIELDS = (
+    "display_name", "vm_state", "task_state", "project_id", "user_id", "metadata", "host",
+    "image_ref", "system_metadata", "flavor", "created_at", "updated_at", "access_ip_v4",
+    "access_ip_v6", "auto_disk_config", "progress", "availability_zone", "config_drive",
+    "key_name", "launched_at", "terminated_at", "power_state", "hostname", "fault",
+    "locked", "display_description", "node", "reservation_id", "launch_index",
+    "kernel_id", "ramdisk_id", "root_device_name", "user_data")
+_read_record = operator.itemgetter(*[_STATE_KEYS[n] for n in _DETAIL_FIELDS])
+
+
+class _Fields(dict):
+    """Field name -> value of an instance, each read by ``_get`` when first asked."""
+
+    __slots__ = ("instance",)
+
+    def __init__(self, instance):
+        super().__init__()
+        self.instance = instance
+
+    def __missing__(self, name):
+        value = self[name] = _get(self.instance, name)
+        return value
+
+
+def _fields(instance):
+    """The fields of ``instance`` the detailed view shows, as a mapping.
+
+    A listed server's record holds every one of them: they are read at once.
+    """
+    if type(instance) is instance_records.InstanceRecord:
+        try:
+            return dict(zip(_DETAIL_FIELDS, _read_record(instance.__dict__)))
+        except KeyError:
+            pass
+    return _Fields(instance)
 
 
 def status_from_state(vm_state, task_state="default"):
@@ -195,23 +237,26 @@ def basic(req, instance):
             "links": _links(req, instance)}
 
 
-def _image(req, instance, ctx):
-    image_ref = _get(instance, "image_ref")
+def _image(req, values, ctx):
+    image_ref = values["image_ref"]
     if not image_ref:
         return ""
     view = {"id": image_ref,
             "links": [{"rel": "bookmark",
                        "href": common.bookmark_for(req, "images", image_ref)}]}
-    if req.is_at_least("2.98"):
-        sysmeta = _get(instance, "system_metadata")
+    if ctx.at_least("2.98"):
+        sysmeta = values["system_metadata"]
         view["properties"] = {
-            key[len("image_"):]: value for key, value in (sysmeta or {}).items()
-            if key.startswith("image_") and key[len("image_"):] not in _IMAGE_BASE_KEYS}
+            key[_IMAGE_PREFIX_LEN:]: value for key, value in (sysmeta or {}).items()
+            if key.startswith("image_") and key[_IMAGE_PREFIX_LEN:] not in _IMAGE_BASE_KEYS}
     return view
 
 
 def _flavor(req, instance, ctx):
-    flavor = _get(instance, "flavor")
+    return _flavor_view(req, _get(instance, "flavor"), ctx)
+
+
+def _flavor_view(req, flavor, ctx):
     if flavor is None:
         return {}
     if not req.is_at_least("2.47"):
@@ -226,8 +271,28 @@ def _flavor(req, instance, ctx):
     return view
 
 
-def _fault(req, instance):
-    fault = _get(instance, "fault")
+def _copy_flavor_view(view):
+    """A copy of a ``_flavor_view`` result sharing only its strings and numbers."""
+    copy = dict(view)
+    if "extra_specs" in copy:
+        copy["extra_specs"] = dict(copy["extra_specs"])
+    if "links" in copy:
+        copy["links"] = [dict(link) for link in copy["links"]]
+    return copy
+
+
+def _shared_flavor_view(req, flavor, ctx):
+    """``_flavor_view``, built once per Flavor object of the request (listed
+    servers with the same flavor share one) and copied for each server."""
+    if flavor is None:
+        return {}
+    cached = ctx.flavor_views.get(id(flavor))
+    if cached is None or cached[0] is not flavor:
+        cached = ctx.flavor_views[id(flavor)] = (flavor, _flavor_view(req, flavor, ctx))
+    return _copy_flavor_view(cached[1])
+
+
+def _fault(req, fault):
     if fault is None:
         return None
     view = {"code": fault.code, "created": isotime(fault.created_at),
@@ -249,6 +314,7 @@ class ServerContext:
         self.can_see_extra_specs = req.is_at_least("2.47") and context.can(
             POLICY % "show:flavor-extra-specs", fatal=False)
         self.host_statuses = {}
+        self.flavor_views = {}  # id(Flavor) -> (Flavor, its view)
         if req.is_at_least("2.16"):
             can_all = context.can(POLICY % "show:host_status", fatal=False)
             can_unknown = can_all or context.can(
@@ -312,12 +378,12 @@ def _request_specs(req, instances):
     if not specs:
         return specs
     data_key = request_spec.RequestSpec._obj_primitive_key("data")
-    for row in spec_db.request_spec_get_all_by_instance_uuids(req.context, list(specs)):
+    for uuid, text in spec_db.request_spec_texts_by_instance_uuids(req.context,
+                                                                    list(specs)):
         try:
-            specs[row["instance_uuid"]] = _SpecView(json.loads(row["spec"])[data_key])
+            specs[uuid] = _SpecView(json.loads(text)[data_key])
         except Exception as exc:  # an unreadable spec must not fail the listing
-            LOG.warning("Could not read the request spec of %s: %s",
-                        row["instance_uuid"], exc)
+            LOG.warning("Could not read the request spec of %s: %s", uuid, exc)
     return specs
 
 
@@ -346,61 +412,61 @@ def _scheduler_hints(spec):
 def detail(req, instance, ctx, update=False):
     """The detailed view of one server (GET /servers/{id}, /servers/detail, PUT)."""
     uuid = instance.uuid
-    status = status_from_state(_get(instance, "vm_state"), _get(instance, "task_state"))
+    v = _fields(instance)
+    status = status_from_state(v["vm_state"], v["task_state"])
     full = not update or ctx.at_least("2.75")
     server = {
         "id": uuid,
-        "name": _get(instance, "display_name"),
+        "name": v["display_name"],
         "status": status,
-        "tenant_id": _get(instance, "project_id"),
-        "user_id": _get(instance, "user_id"),
-        "metadata": dict(_get(instance, "metadata") or {}),
-        "hostId": host_id(_get(instance, "project_id"), _get(instance, "host")),
-        "image": _image(req, instance, ctx),
-        "flavor": _flavor(req, instance, ctx),
-        "created": isotime(_get(instance, "created_at")),
-        "updated": isotime(_get(instance, "updated_at") or _get(instance, "created_at")),
+        "tenant_id": v["project_id"],
+        "user_id": v["user_id"],
+        "metadata": dict(v["metadata"] or {}),
+        "hostId": host_id(v["project_id"], v["host"]),
+        "image": _image(req, v, ctx),
+        "flavor": _shared_flavor_view(req, v["flavor"], ctx),
+        "created": isotime(v["created_at"]),
+        "updated": isotime(v["updated_at"] or v["created_at"]),
         "addresses": addresses(instance),
-        "accessIPv4": _text(_get(instance, "access_ip_v4")),
-        "accessIPv6": _text(_get(instance, "access_ip_v6")),
+        "accessIPv4": _text(v["access_ip_v4"]),
+        "accessIPv6": _text(v["access_ip_v6"]),
         "links": _links(req, instance),
-        "OS-DCF:diskConfig": "AUTO" if _get(instance, "auto_disk_config") else "MANUAL",
+        "OS-DCF:diskConfig": "AUTO" if v["auto_disk_config"] else "MANUAL",
     }
     if status in PROGRESS_STATUSES:
-        server["progress"] = _get(instance, "progress") or 0
+        server["progress"] = v["progress"] or 0
     if full:
-        server["OS-EXT-AZ:availability_zone"] = _get(instance, "availability_zone") or ""
-        server["config_drive"] = _get(instance, "config_drive") or ""
-        server["key_name"] = _get(instance, "key_name")
-        server["OS-SRV-USG:launched_at"] = _usage_time(_get(instance, "launched_at"))
-        server["OS-SRV-USG:terminated_at"] = _usage_time(_get(instance, "terminated_at"))
-        server["OS-EXT-STS:task_state"] = _get(instance, "task_state")
-        server["OS-EXT-STS:vm_state"] = _get(instance, "vm_state")
-        server["OS-EXT-STS:power_state"] = _get(instance, "power_state") or 0
+        server["OS-EXT-AZ:availability_zone"] = v["availability_zone"] or ""
+        server["config_drive"] = v["config_drive"] or ""
+        server["key_name"] = v["key_name"]
+        server["OS-SRV-USG:launched_at"] = _usage_time(v["launched_at"])
+        server["OS-SRV-USG:terminated_at"] = _usage_time(v["terminated_at"])
+        server["OS-EXT-STS:task_state"] = v["task_state"]
+        server["OS-EXT-STS:vm_state"] = v["vm_state"]
+        server["OS-EXT-STS:power_state"] = v["power_state"] or 0
         server["os-extended-volumes:volumes_attached"] = _volumes_view(
             req, ctx.volumes.get(uuid, []), ctx)
         if ctx.can_see_extended:
-            server.update(_extended_attributes(req, instance, ctx))
+            server.update(_extended_attributes(req, instance, v, ctx))
     if ctx.at_least("2.90"):
-        server["OS-EXT-SRV-ATTR:hostname"] = _get(instance, "hostname")
+        server["OS-EXT-SRV-ATTR:hostname"] = v["hostname"]
     if status in FAULT_STATUSES:
-        fault = _fault(req, instance)
+        fault = _fault(req, v["fault"])
         if fault is not None:
             server["fault"] = fault
     if ctx.at_least("2.9"):
-        server["locked"] = bool(_get(instance, "locked"))
+        server["locked"] = bool(v["locked"])
     if ctx.at_least("2.73"):
-        server["locked_reason"] = (_get(instance, "system_metadata") or {}).get(
-            "locked_reason")
+        server["locked_reason"] = (v["system_metadata"] or {}).get("locked_reason")
     if ctx.at_least("2.19"):
-        server["description"] = _get(instance, "display_description")
+        server["description"] = v["display_description"]
     if full and ctx.at_least("2.16") and ctx.show_host_status:
         if uuid in ctx.host_statuses:
             server["host_status"] = ctx.host_statuses[uuid]
     if ctx.at_least("2.26"):
         server["tags"] = _tags(instance)
     if ctx.at_least("2.63"):
-        certs = (_get(instance, "system_metadata") or {}).get(TRUSTED_CERTS_KEY)
+        certs = (v["system_metadata"] or {}).get(TRUSTED_CERTS_KEY)
         server["trusted_image_certificates"] = json.loads(certs) if certs else None
     if uuid in ctx.server_groups:
         server["server_groups"] = ctx.server_groups[uuid]
@@ -446,20 +512,20 @@ def _volumes_view(req, bdms, ctx):
     return views
 
 
-def _extended_attributes(req, instance, ctx):
-    attrs = {"OS-EXT-SRV-ATTR:host": _get(instance, "host"),
-             "OS-EXT-SRV-ATTR:hypervisor_hostname": _get(instance, "node"),
+def _extended_attributes(req, instance, v, ctx):
+    attrs = {"OS-EXT-SRV-ATTR:host": v["host"],
+             "OS-EXT-SRV-ATTR:hypervisor_hostname": v["node"],
              "OS-EXT-SRV-ATTR:instance_name": instance.name
              if not compute_api.is_building(instance) else ""}
     if ctx.at_least("2.3"):
         attrs.update({
-            "OS-EXT-SRV-ATTR:reservation_id": _get(instance, "reservation_id"),
-            "OS-EXT-SRV-ATTR:launch_index": _get(instance, "launch_index"),
-            "OS-EXT-SRV-ATTR:kernel_id": _get(instance, "kernel_id") or "",
-            "OS-EXT-SRV-ATTR:ramdisk_id": _get(instance, "ramdisk_id") or "",
-            "OS-EXT-SRV-ATTR:hostname": _get(instance, "hostname"),
-            "OS-EXT-SRV-ATTR:root_device_name": _get(instance, "root_device_name"),
-            "OS-EXT-SRV-ATTR:user_data": _get(instance, "user_data"),
+            "OS-EXT-SRV-ATTR:reservation_id": v["reservation_id"],
+            "OS-EXT-SRV-ATTR:launch_index": v["launch_index"],
+            "OS-EXT-SRV-ATTR:kernel_id": v["kernel_id"] or "",
+            "OS-EXT-SRV-ATTR:ramdisk_id": v["ramdisk_id"] or "",
+            "OS-EXT-SRV-ATTR:hostname": v["hostname"],
+            "OS-EXT-SRV-ATTR:root_device_name": v["root_device_name"],
+            "OS-EXT-SRV-ATTR:user_data": v["user_data"],
         })
     return attrs
 
