@@ -102,12 +102,6 @@ class BuildTask:
                 instance.create()
                 self._create_children(cctxt, instance, build_request,
                                       block_device_mapping, tags)
-                try:
-                    objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
-                                                        want_result=False)
-                except Exception:
-                    LOG.exception("Could not record the create action of %s",
-                                  instance.uuid)
         mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
         mapping.cell_mapping = cell
         mapping.save()
@@ -145,6 +139,7 @@ class BuildTask:
 
     @staticmethod
     def _create_children(cctxt, instance, build_request, block_device_mapping, tags):
+        """The new instance's block device mappings, tags and create action."""
         if block_device_mapping is None and build_request.obj_attr_is_set(
                 "block_device_mappings"):
             block_device_mapping = build_request.block_device_mappings
@@ -159,6 +154,11 @@ class BuildTask:
         if tag_list:
             objects.TagList.create(cctxt, instance.uuid,
                                    [tag.tag for tag in tag_list])
+        try:
+            objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
+                                                want_result=False)
+        except Exception:
+            LOG.exception("Could not record the create action of %s", instance.uuid)
 
     def _bury_in_cell0(self, context, spec, exc, build_requests, block_device_mapping,
                        tags, exc_tb=None):
@@ -178,11 +178,6 @@ class BuildTask:
                     continue
                 self._create_children(cctxt, instance, build_request,
                                       block_device_mapping, tags)
-                try:
-                    objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
-                                                        want_result=False)
-                except Exception:
-                    LOG.debug("No create action for %s", instance.uuid)
                 compute_utils.add_instance_fault_from_exc(cctxt, instance, exc, exc_tb)
             mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
             mapping.cell_mapping = cell0

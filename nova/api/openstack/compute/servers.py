@@ -62,6 +62,17 @@ def _user_filters(req):
     return allowed
 
 
+def _list_attrs(req):
+    """What a detailed list loads: system metadata (locked reason, trusted
+    certificates, image properties) and tags only where the version shows them."""
+    attrs = list(DETAIL_ATTRS)
+    if not req.is_at_least("2.63"):
+        attrs.remove("system_metadata")
+    if not req.is_at_least("2.26"):
+        attrs.remove("tags")
+    return attrs
+
+
 def get_server(req, server_id, expected_attrs=None, read_deleted=False,
                cell_down_support=False):
     """The server ``server_id`` as the caller may see it; 404 when it may not.
@@ -231,7 +242,7 @@ def _get_servers(req, is_detail):
     try:
         instances = COMPUTE.get_all(context, search_opts=search_opts, limit=limit,
                                     marker=marker,
-                                    expected_attrs=DETAIL_ATTRS if is_detail else [],
+                                    expected_attrs=_list_attrs(req) if is_detail else [],
                                     sort_keys=sort_keys, sort_dirs=sort_dirs,
                                     cell_down_support=cell_down_support,
                                     records=True)

@@ -116,6 +116,11 @@ _DETAIL_FIELDS = (
     "locked", "display_description", "node", "reservation_id", "launch_index",
     "kernel_id", "ramdisk_id", "root_device_name", "user_data")
 _read_record = operator.itemgetter(*[_STATE_KEYS[n] for n in _DETAIL_FIELDS])
+# Before 2.63 a listing loads no system metadata (no view of it reads it).
+_DETAIL_FIELDS_NO_SYSMETA = tuple(n for n in _DETAIL_FIELDS if n != "system_metadata")
+_read_record_no_sysmeta = operator.itemgetter(
+    *[_STATE_KEYS[n] for n in _DETAIL_FIELDS_NO_SYSMETA])
+_SYSMETA_KEY = _STATE_KEYS["system_metadata"]
 
 
 class _Fields(dict):
@@ -138,8 +143,11 @@ def _fields(instance):
     A listed server's record holds every one of them: they are read at once.
     """
     if type(instance) is instance_records.InstanceRecord:
+        state = instance.__dict__
         try:
-            return dict(zip(_DETAIL_FIELDS, _read_record(instance.__dict__)))
+            if _SYSMETA_KEY in state:
+                return dict(zip(_DETAIL_FIELDS, _read_record(state)))
+            return dict(zip(_DETAIL_FIELDS_NO_SYSMETA, _read_record_no_sysmeta(state)))
         except KeyError:
             pass
     return _Fields(instance)
