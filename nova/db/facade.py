@@ -5,6 +5,8 @@ from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
+from nova import concurrency
+
 # How long a SQLite connection waits for another one's lock (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30000
 
@@ -35,9 +37,9 @@ def configure(ctxt, **kwargs):
     transactions stay deferred, so reads never wait for the write lock.
     """
     # oslo.db's checkin hook sleeps to let other eventlet green threads run;
-    # these services run OS threads, where it only hands the GIL away on
-    # every transaction (the conductor's build loop waited on it).
-    kwargs.setdefault("thread_checkin", False)
+    # under OS threads it only hands the GIL away on every transaction (the
+    # conductor's build loop waited on it), so it is kept for eventlet only.
+    kwargs.setdefault("thread_checkin", concurrency.selected() == "eventlet")
     url = kwargs.get("connection")
     if _is_sqlite_file(url):
         kwargs.setdefault("slave_connection", url)
