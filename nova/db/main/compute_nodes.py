@@ -6,17 +6,14 @@ import sqlalchemy as sa
 
 from nova.db.main import api
 from nova.db.main import models
+from nova.db.main import query_utils
 from nova import exception
 
 
 def _query(context):
     query = context.session.query(models.ComputeNode)
-    read_deleted = getattr(context, "read_deleted", "no")
-    if read_deleted == "no":
-        query = query.filter(models.ComputeNode.deleted == 0)
-    elif read_deleted == "only":
-        query = query.filter(models.ComputeNode.deleted != 0)
-    return query
+    return query.filter(*query_utils.deleted_clauses(
+        models.ComputeNode.deleted, getattr(context, "read_deleted", "no")))
 
 
 @api.reader

@@ -93,14 +93,6 @@ def actions_get(context, instance_uuid, limit=None, marker=None, filters=None):
     return query.all()
 
 
-def _action_for_event(context, values):
-    row = _action_by_request_id(context, values["instance_uuid"], values["request_id"])
-    if row is None:
-        raise exception.InstanceActionNotFound(request_id=values["request_id"],
-                                               instance_uuid=values["instance_uuid"])
-    return row
-
-
 def _event_values(values, action_id):
     values = {k: v for k, v in values.items() if k not in ("instance_uuid", "request_id")}
     values["action_id"] = action_id

@@ -48,49 +48,6 @@ _INSERTS = {"instance": sa.insert(_TABLE),
             "info_cache": sa.insert(models.InstanceInfoCache.__table__)}
 
 
-def _options(query, columns_to_join):
-    joins = set(columns_to_join or ())
-    if "metadata" in joins:
-        query = query.options(orm.selectinload(models.Instance.metadata_items))
-    if "system_metadata" in joins:
-        query = query.options(orm.selectinload(models.Instance.system_metadata))
-    if "info_cache" in joins:
-        query = query.options(orm.selectinload(models.Instance.info_cache))
-    if "extra" in joins:
-        query = query.options(orm.selectinload(models.Instance.extra).undefer("*"))
-    if "tags" in joins:
-        query = query.options(orm.selectinload(models.Instance.tags))
-    return query
-
-
-def _row_dict(row, columns):
-    return {name: getattr(row, name) for name in columns}
-
-
-def to_dict(row, columns_to_join=()):
-    """The instance row as a dict, with the requested related data."""
-    result = _row_dict(row, _COLUMNS)
-    joins = set(columns_to_join or ())
-    if "metadata" in joins:
-        result["metadata"] = {m.key: m.value for m in row.metadata_items}
-    if "system_metadata" in joins:
-        result["system_metadata"] = {m.key: m.value for m in row.system_metadata}
-    if "info_cache" in joins:
-        cache = row.info_cache
-        if cache is not None and cache.deleted and not row.deleted:
-            cache = None
-        result["info_cache"] = None if cache is None else _row_dict(
-            cache, ("instance_uuid", "network_info", "created_at", "updated_at",
-                    "deleted_at", "deleted"))
-    if "extra" in joins:
-        extra = row.extra
-        result["extra"] = {name: getattr(extra, name) for name in EXTRA_COLUMNS} \
-            if extra is not None else dict.fromkeys(EXTRA_COLUMNS)
-    if "tags" in joins:
-        result["tags"] = sorted(t.tag for t in row.tags)
-    return result
-
-
 # Related rows are read with one IN query per table and this many uuids at most.
 _IN_CHUNK = 500
 _INFO_CACHE_COLUMNS = ("instance_uuid", "network_info", "created_at", "updated_at",
@@ -139,7 +96,7 @@ def _select_for(context, uuids, name):
 
 
 def _attach_related(context, results, columns_to_join):
-    """Add the requested related data to instance dicts, as to_dict() shapes it.
+    """Add the requested related data to instance dicts, as this module's functions return it.
 
     Reads each related table once (per _IN_CHUNK instances) instead of
     loading ORM objects and relationships.
@@ -181,32 +138,17 @@ def _attach_related(context, results, columns_to_join):
 
 
 def _all_as_dicts(context, query, columns_to_join):
-    """The instances of an ORM ``query`` as to_dict() returns them, read as plain
+    """The instances of an ORM ``query`` as this module's functions return them, read as plain
     column tuples with the related data attached in bulk."""
     rows = query.with_entities(*_TABLE_COLUMNS).all()
     results = [dict(zip(_COLUMNS, row)) for row in rows]
     return _attach_related(context, results, columns_to_join)
 
 
-def _get_row(context, columns_to_join=(), read_deleted=None, **by):
-    query = query_utils.model_query(context, models.Instance, read_deleted=read_deleted,
-                                    project_only=True).filter_by(**by)
-    row = _options(query, columns_to_join).first()
-    if row is None:
-        raise exception.InstanceNotFound(instance_id=by.get("uuid", by.get("id")))
-    return row
-
-
 def _visible_clauses(read_deleted, project_only):
     """The WHERE clauses model_query() would add, for Core statements on
     instances; a project-only one binds ``project_id``."""
-    clauses = []
-    if read_deleted == "no":
-        clauses.append(_TABLE.c.deleted == 0)
-    elif read_deleted == "only":
-        clauses.append(_TABLE.c.deleted != 0)
-    elif read_deleted != "yes":
-        raise ValueError("Unrecognized read_deleted value %r" % read_deleted)
+    clauses = query_utils.deleted_clauses(_TABLE.c.deleted, read_deleted)
     if project_only:
         clauses.append(_TABLE.c.project_id == sa.bindparam("ctx_project_id"))
     return clauses
@@ -226,7 +168,7 @@ def _fetch_statement(names, read_deleted, project_only):
 
 
 def _fetch(context, columns_to_join=(), read_deleted=None, **by):
-    """One instance as to_dict() shapes it, read with Core statements."""
+    """One instance as this module's functions return it, read with Core statements."""
     read_deleted = read_deleted or getattr(context, "read_deleted", "no")
     project_only = nova_context.is_user_context(context)
     params = {"by_" + name: value for name, value in by.items()}
@@ -429,8 +371,7 @@ def instance_destroy(context, uuid, host_must_be_unset=False, hard_delete=False)
     ``host_must_be_unset`` makes the delete conditional on the instance not
     having been given a host meanwhile (the scheduler may have raced us).
     """
-    row = _get_row(context, (), None, uuid=uuid)
-    result = to_dict(row)
+    result = _fetch(context, (), None, uuid=uuid)
     query = context.session.query(models.Instance).filter_by(uuid=uuid, deleted=0)
     if host_must_be_unset:
         query = query.filter(models.Instance.host.is_(None))
@@ -503,11 +444,8 @@ def _apply_filters(context, query, filters):
                     models.Instance.vm_state != vm_states.SOFT_DELETED,
                     models.Instance.vm_state.is_(None)))
     else:
-        read_deleted = getattr(context, "read_deleted", "no")
-        if read_deleted == "no":
-            query = query.filter(models.Instance.deleted == 0)
-        elif read_deleted == "only":
-            query = query.filter(models.Instance.deleted != 0)
+        query = query.filter(*query_utils.deleted_clauses(
+            models.Instance.deleted, getattr(context, "read_deleted", "no")))
 
     changed = sa.func.coalesce(models.Instance.updated_at, models.Instance.created_at)
     if filters.get("changes-since") is not None:

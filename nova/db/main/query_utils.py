@@ -16,15 +16,22 @@ def model_query(context, model, read_deleted=None, project_only=False):
     query = context.session.query(model)
     read_deleted = read_deleted or getattr(context, "read_deleted", "no")
     if hasattr(model, "deleted"):
-        if read_deleted == "no":
-            query = query.filter(model.deleted == 0)
-        elif read_deleted == "only":
-            query = query.filter(model.deleted != 0)
-        elif read_deleted != "yes":
-            raise ValueError("Unrecognized read_deleted value %r" % read_deleted)
+        query = query.filter(*deleted_clauses(model.deleted, read_deleted))
     if project_only and nova_context.is_user_context(context):
         query = query.filter(model.project_id == context.project_id)
     return query
+
+
+def deleted_clauses(column, read_deleted):
+    """The WHERE clauses (a list, maybe empty) that ``read_deleted`` ("no",
+    "only" or "yes") puts on a soft-delete ``deleted`` column."""
+    if read_deleted == "no":
+        return [column == 0]
+    if read_deleted == "only":
+        return [column != 0]
+    if read_deleted != "yes":
+        raise ValueError("Unrecognized read_deleted value %r" % read_deleted)
+    return []
 
 
 def process_sort_params(sort_keys, sort_dirs, default_keys=("created_at", "id"),

@@ -6,16 +6,13 @@ import sqlalchemy as sa
 
 from nova.db.main import api
 from nova.db.main import models
+from nova.db.main import query_utils
 from nova import exception
 
 
 def _live(context, query):
-    read_deleted = getattr(context, "read_deleted", "no")
-    if read_deleted == "no":
-        return query.filter(models.Service.deleted == 0)
-    if read_deleted == "only":
-        return query.filter(models.Service.deleted != 0)
-    return query
+    return query.filter(*query_utils.deleted_clauses(
+        models.Service.deleted, getattr(context, "read_deleted", "no")))
 
 
 @api.reader
