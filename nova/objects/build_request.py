@@ -213,6 +213,12 @@ class BuildRequestList(base.ObjectListBase, base.NovaObject):
                 continue
         return requests
 
+    @classmethod
+    def destroy_by_instance_uuids(cls, context, instance_uuids):
+        """Delete the build requests of ``instance_uuids``; the sorted uuids that had
+        one. Not remotable: for callers next to the database (the conductor)."""
+        return db.build_request_destroy_many(context, instance_uuids)
+
     @base.remotable_classmethod
     def get_all(cls, context):
         project_id = None if context.is_admin else context.project_id

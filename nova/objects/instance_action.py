@@ -73,6 +73,13 @@ class InstanceAction(base.NovaPersistentObject, base.NovaObject):
         if want_result:
             return cls._from_db_object(context, cls(), row)
 
+    @classmethod
+    def action_start_many(cls, context, instance_uuids, action_name):
+        """Record ``action_name`` on several instances at once. Not remotable:
+        for callers next to the database (the conductor)."""
+        db.action_start_many(context, [cls.pack_action_start(context, uuid, action_name)
+                                       for uuid in instance_uuids])
+
     @base.remotable_classmethod
     def action_finish(cls, context, instance_uuid, want_result=True):
         row = db.action_finish(context, cls.pack_action_finish(context, instance_uuid))

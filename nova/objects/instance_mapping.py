@@ -121,6 +121,12 @@ class InstanceMappingList(base.ObjectListBase, base.NovaObject):
         return cls._make(context, db.instance_mapping_get_not_deleted_by_cell_and_project(
             context, cell_uuid, project_id, limit=limit))
 
+    @classmethod
+    def set_cell_by_instance_uuids(cls, context, uuids, cell_mapping):
+        """Point the mappings of ``uuids`` at ``cell_mapping``; how many there were.
+        Not remotable: for callers next to the database (the conductor)."""
+        return db.instance_mapping_set_cell(context, uuids, cell_mapping.id)
+
     @base.remotable_classmethod
     def destroy_bulk_by_instance_uuids(cls, context, uuids):
         return db.instance_mapping_destroy_bulk(context, uuids)

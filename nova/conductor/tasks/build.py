@@ -25,6 +25,7 @@ from nova.compute import task_states
 from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova import context as nova_context
+from nova.db.api import api as api_db
 from nova.db.main import api as main_db
 from nova import exception
 from nova import objects
@@ -33,6 +34,8 @@ from nova.scheduler import utils as scheduler_utils
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
+# New instances are written to their cells this many at a time.
+_GROUP = 10
 
 
 class BuildTask:
@@ -65,100 +68,133 @@ class BuildTask:
             self._bury_in_cell0(context, spec, exc, build_requests, block_device_mapping,
                                 tags, sys.exc_info()[2])
             return
-        # One instance at a time: the conductor is CPU-bound here (a pool of 8
-        # threads made 100 boots slower, 23.7 s against 20.8 s, on 2 cores).
+        # Instances go to their cells in groups: one cell transaction and one
+        # API transaction per group rather than a dozen round trips each.
         cells = {}
-        for build_request, request_spec, host_list in zip(build_requests, request_specs,
-                                                          host_lists):
-            selection = host_list[0]
-            if selection.cell_uuid not in cells:
-                cells[selection.cell_uuid] = objects.CellMapping.get_by_uuid(
-                    context, selection.cell_uuid)
-            try:
-                self._build_one(context, build_request, request_spec, host_list,
-                                cells[selection.cell_uuid], image, admin_password,
-                                injected_files, requested_networks,
-                                block_device_mapping, tags)
-            except Exception:
-                LOG.exception("Could not hand instance %s to %s",
-                              build_request.instance_uuid, selection.service_host)
-
-    def _build_one(self, context, build_request, request_spec, host_list, cell, image,
-                   admin_password, injected_files, requested_networks,
-                   block_device_mapping, tags):
-        selection = host_list[0]
-        instance = build_request.get_new_instance(context)
-        instance.host = selection.service_host
-        instance.node = selection.nodename
-        instance.availability_zone = (selection.availability_zone
-                                      or instance.availability_zone)
-        instance.vm_state = vm_states.BUILDING
-        instance.task_state = task_states.SCHEDULING
-        with nova_context.target_cell(context, cell) as cctxt:
-            instance._context = cctxt
-            # One cell transaction for the instance and its rows: fewer round
-            # trips (this loop waits on each for the conductor's GIL).
-            with main_db.get_context_manager(cctxt).writer.using(cctxt):
-                instance.create()
-                self._create_children(cctxt, instance, build_request,
+        todo = list(zip(build_requests, request_specs, host_lists))
+        for start in range(0, len(todo), _GROUP):
+            by_cell = {}
+            for item in todo[start:start + _GROUP]:
+                by_cell.setdefault(item[2][0].cell_uuid, []).append(item)
+            for cell_uuid, items in by_cell.items():
+                if cell_uuid not in cells:
+                    cells[cell_uuid] = objects.CellMapping.get_by_uuid(context, cell_uuid)
+                try:
+                    self._build_group(context, items, cells[cell_uuid], image,
+                                      admin_password, injected_files, requested_networks,
                                       block_device_mapping, tags)
-        mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
-        mapping.cell_mapping = cell
-        mapping.save()
+                except Exception:
+                    LOG.exception("Could not hand instances %s to their hosts",
+                                  [item[0].instance_uuid for item in items])
+
+    def _build_group(self, context, items, cell, image, admin_password, injected_files,
+                     requested_networks, block_device_mapping, tags):
+        """Create ``items`` (build request, spec, hosts) in ``cell``, then cast their builds."""
+        instances = []
+        for build_request, _, host_list in items:
+            selection = host_list[0]
+            instance = build_request.get_new_instance(context)
+            instance.host = selection.service_host
+            instance.node = selection.nodename
+            instance.availability_zone = (selection.availability_zone
+                                          or instance.availability_zone)
+            instance.vm_state = vm_states.BUILDING
+            instance.task_state = task_states.SCHEDULING
+            instances.append(instance)
+        build_requests = [item[0] for item in items]
         try:
-            build_request.destroy()
-        except exception.BuildRequestNotFound:
-            # The server was deleted while it was scheduled.
-            LOG.info("Instance %s was deleted during scheduling; dropping it.",
-                     instance.uuid)
-            # The claim goes first, so that a server seen deleted holds nothing.
-            self.report_client.delete_allocation_for_instance(context, instance.uuid,
-                                                              force=True)
+            with nova_context.target_cell(context, cell) as cctxt:
+                with main_db.get_context_manager(cctxt).writer.using(cctxt):
+                    objects.Instance.create_many(cctxt, instances)
+                    self._create_children(cctxt, instances, build_requests,
+                                          block_device_mapping, tags)
+        except exception.InstanceExists:
+            if len(items) == 1:
+                raise
+            # Some exist already (a request handled twice): one by one, so
+            # that the others are still built.
+            for item in items:
+                try:
+                    self._build_group(context, [item], cell, image, admin_password,
+                                      injected_files, requested_networks,
+                                      block_device_mapping, tags)
+                except Exception:
+                    LOG.exception("Could not hand instance %s to its host",
+                                  item[0].instance_uuid)
+            return
+        uuids = [instance.uuid for instance in instances]
+        with api_db.get_context_manager().writer.using(context):
+            mapped = objects.InstanceMappingList.set_cell_by_instance_uuids(
+                context, uuids, cell)
+            still_wanted = set(objects.BuildRequestList.destroy_by_instance_uuids(
+                context, uuids))
+        if mapped != len(uuids):
+            LOG.warning("Only %d of the %d instance mappings of %s were found.",
+                        mapped, len(uuids), uuids)
+        for instance, (build_request, request_spec, host_list) in zip(instances, items):
+            if instance.uuid not in still_wanted:
+                self._drop_deleted(context, instance, cell)
+                continue
+            selection = host_list[0]
+            # Ports with resource requests learn which provider serves them.
+            scheduler_utils.fill_provider_mapping(request_spec, selection)
+            filter_properties = request_spec.to_legacy_filter_properties_dict()
             with nova_context.target_cell(context, cell) as cctxt:
                 instance._context = cctxt
-                try:
-                    instance.host = None
-                    instance.save()
-                    instance.destroy()
-                except exception.InstanceNotFound:
-                    pass
-            return
-        # Ports with resource requests learn which provider serves them.
-        scheduler_utils.fill_provider_mapping(request_spec, selection)
-        filter_properties = request_spec.to_legacy_filter_properties_dict()
+                self.compute_rpcapi.build_and_run_instance(
+                    cctxt, instance=instance, host=selection.service_host, image=image,
+                    request_spec=request_spec, filter_properties=filter_properties,
+                    admin_password=admin_password, injected_files=injected_files,
+                    requested_networks=requested_networks,
+                    security_groups=request_spec.security_groups,
+                    block_device_mapping=block_device_mapping, node=selection.nodename,
+                    limits=selection.limits.to_dict() if selection.limits else None,
+                    host_list=host_list[1:])
+
+    def _drop_deleted(self, context, instance, cell):
+        """The server was deleted while it was scheduled: its claim and row go."""
+        LOG.info("Instance %s was deleted during scheduling; dropping it.", instance.uuid)
+        # The claim goes first, so that a server seen deleted holds nothing.
+        self.report_client.delete_allocation_for_instance(context, instance.uuid,
+                                                          force=True)
         with nova_context.target_cell(context, cell) as cctxt:
-            self.compute_rpcapi.build_and_run_instance(
-                cctxt, instance=instance, host=selection.service_host, image=image,
-                request_spec=request_spec, filter_properties=filter_properties,
-                admin_password=admin_password, injected_files=injected_files,
-                requested_networks=requested_networks,
-                security_groups=request_spec.security_groups,
-                block_device_mapping=block_device_mapping, node=selection.nodename,
-                limits=selection.limits.to_dict() if selection.limits else None,
-                host_list=host_list[1:])
+            instance._context = cctxt
+            try:
+                instance.host = None
+                instance.save()
+                instance.destroy()
+            except exception.InstanceNotFound:
+                pass
 
     @staticmethod
-    def _create_children(cctxt, instance, build_request, block_device_mapping, tags):
-        """The new instance's block device mappings, tags and create action."""
-        if block_device_mapping is None and build_request.obj_attr_is_set(
-                "block_device_mappings"):
-            block_device_mapping = build_request.block_device_mappings
-        for bdm in (block_device_mapping or []):
-            bdm._context = cctxt
-            bdm.instance_uuid = instance.uuid
-            if bdm.obj_attr_is_set("id"):
-                continue
-            bdm.create()
-        tag_list = tags if tags is not None else (
-            build_request.tags if build_request.obj_attr_is_set("tags") else None)
-        if tag_list:
-            objects.TagList.create(cctxt, instance.uuid,
-                                   [tag.tag for tag in tag_list])
+    def _create_children(cctxt, instances, build_requests, block_device_mapping, tags):
+        """The new instances' block device mappings, tags and create actions."""
+        bdms, seen = [], set()
+        for instance, build_request in zip(instances, build_requests):
+            wanted = block_device_mapping
+            if wanted is None and build_request.obj_attr_is_set("block_device_mappings"):
+                wanted = build_request.block_device_mappings
+            for bdm in (wanted or []):
+                # A list shared by the instances is created for the first one.
+                if id(bdm) in seen or bdm.obj_attr_is_set("id"):
+                    continue
+                seen.add(id(bdm))
+                bdm._context = cctxt
+                bdm.instance_uuid = instance.uuid
+                bdms.append(bdm)
+            tag_list = tags if tags is not None else (
+                build_request.tags if build_request.obj_attr_is_set("tags") else None)
+            if tag_list:
+                objects.TagList.create(cctxt, instance.uuid,
+                                       [tag.tag for tag in tag_list])
+        if bdms:
+            objects.BlockDeviceMapping.create_many(cctxt, bdms)
         try:
-            objects.InstanceAction.action_start(cctxt, instance.uuid, "create",
-                                                want_result=False)
+            objects.InstanceAction.action_start_many(
+                cctxt, [instance.uuid for instance in instances], "create")
         except Exception:
-            LOG.exception("Could not record the create action of %s", instance.uuid)
+            LOG.exception("Could not record the create action of %s",
+                          [instance.uuid for instance in instances])
 
     def _bury_in_cell0(self, context, spec, exc, build_requests, block_device_mapping,
                        tags, exc_tb=None):
@@ -176,7 +212,7 @@ class BuildTask:
                     instance.create()
                 except exception.InstanceExists:
                     continue
-                self._create_children(cctxt, instance, build_request,
+                self._create_children(cctxt, [instance], [build_request],
                                       block_device_mapping, tags)
                 compute_utils.add_instance_fault_from_exc(cctxt, instance, exc, exc_tb)
             mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)

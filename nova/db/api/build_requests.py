@@ -1,6 +1,7 @@
 """API-database queries on build_requests: servers accepted but not yet in a cell."""
 
 from oslo_db import exception as db_exc
+import sqlalchemy as sa
 
 from nova.db.api import api
 from nova.db.api import models
@@ -54,3 +55,26 @@ def build_request_destroy(context, instance_uuid):
         instance_uuid=instance_uuid).delete(synchronize_session=False)
     if not count:
         raise exception.BuildRequestNotFound(uuid=instance_uuid)
+
+
+_TABLE = models.BuildRequest.__table__
+_PRESENT = sa.select(_TABLE.c.instance_uuid).where(
+    _TABLE.c.instance_uuid.in_(sa.bindparam("uuids", expanding=True))).with_for_update()
+_DELETE = sa.delete(_TABLE).where(
+    _TABLE.c.instance_uuid.in_(sa.bindparam("uuids", expanding=True)))
+
+
+@api.writer
+def build_request_destroy_many(context, instance_uuids):
+    """Delete the build requests of ``instance_uuids``; the uuids that had one, sorted.
+
+    The rows are locked until the transaction ends, so a server delete racing
+    with this waits and then finds the instance where it now lives.
+    """
+    if not instance_uuids:
+        return []
+    uuids = list(instance_uuids)
+    present = sorted(set(context.session.execute(_PRESENT, {"uuids": uuids}).scalars()))
+    if present:
+        context.session.execute(_DELETE, {"uuids": present})
+    return present

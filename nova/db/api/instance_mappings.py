@@ -94,6 +94,20 @@ def instance_mapping_update(context, instance_uuid, values):
     return _query(context).filter_by(instance_uuid=instance_uuid).one()
 
 
+_SET_CELL = sa.update(IM.__table__).where(
+    IM.__table__.c.instance_uuid.in_(sa.bindparam("uuids", expanding=True))).values(
+    cell_id=sa.bindparam("b_cell_id"))
+
+
+@api.writer
+def instance_mapping_set_cell(context, instance_uuids, cell_id):
+    """Point the mappings of ``instance_uuids`` at the cell ``cell_id``; how many there were."""
+    if not instance_uuids:
+        return 0
+    return context.session.execute(_SET_CELL, {"uuids": list(instance_uuids),
+                                               "b_cell_id": cell_id}).rowcount
+
+
 @api.writer
 def instance_mapping_destroy(context, instance_uuid):
     count = context.session.query(IM).filter_by(instance_uuid=instance_uuid).delete()

@@ -2,6 +2,7 @@
 
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+import sqlalchemy as sa
 
 from nova.db.main import api
 from nova.db.main import models
@@ -13,15 +14,32 @@ def _query(context):
     return query_utils.model_query(context, models.BlockDeviceMapping)
 
 
+_TABLE = models.BlockDeviceMapping.__table__
+_CREATED = sa.select(_TABLE).where(_TABLE.c.uuid.in_(sa.bindparam("uuids", expanding=True)))
+
+
 @api.writer
 def block_device_mapping_create(context, values):
-    values = dict(values)
-    values.setdefault("uuid", uuidutils.generate_uuid())
-    row = models.BlockDeviceMapping()
-    row.update(values)
-    context.session.add(row)
-    context.session.flush()
-    return row
+    return block_device_mapping_create_many(context, [values])[0]
+
+
+@api.writer
+def block_device_mapping_create_many(context, values_list):
+    """Insert mappings (one statement per set of keys); the new rows as dicts, in order."""
+    rows = []
+    for values in values_list:
+        values = dict(values)
+        values.setdefault("uuid", uuidutils.generate_uuid())
+        rows.append(values)
+    groups = {}
+    for values in rows:
+        groups.setdefault(tuple(sorted(values)), []).append(values)
+    for group in groups.values():
+        context.session.execute(sa.insert(_TABLE), group)
+    uuids = [values["uuid"] for values in rows]
+    found = {row["uuid"]: dict(row) for row in context.session.execute(
+        _CREATED, {"uuids": uuids}).mappings()}
+    return [found[uuid] for uuid in uuids]
 
 
 @api.writer

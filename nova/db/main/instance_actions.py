@@ -56,6 +56,13 @@ def action_start(context, values, want_row=True):
 
 
 @api.writer
+def action_start_many(context, values_list):
+    """Record several actions with one statement; nothing is read back."""
+    if values_list:
+        context.session.execute(sa.insert(_ACTIONS), values_list)
+
+
+@api.writer
 def action_finish(context, values):
     row = _action_by_request_id(context, values["instance_uuid"], values["request_id"])
     if row is None:

@@ -18,12 +18,11 @@ def _get(context, model, instance_uuid):
     return {row.key: row.value for row in rows}
 
 
-def insert(context, model, instance_uuid, metadata):
-    """Add the rows of a new instance's ``metadata`` (one statement)."""
-    if metadata:
-        context.session.execute(sa.insert(model.__table__), [
-            {"instance_uuid": instance_uuid, "key": key, "value": value}
-            for key, value in metadata.items()])
+def rows(instance_uuid, metadata):
+    """The rows that hold ``metadata`` of an instance."""
+    return [{"instance_uuid": instance_uuid, "key": key, "value": value}
+            for key, value in (metadata or {}).items()]
+
 
 
 def _update(context, model, instance_uuid, metadata, delete):

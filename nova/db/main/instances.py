@@ -43,6 +43,9 @@ _TABLE_COLUMNS = tuple(getattr(models.Instance, name) for name in _COLUMNS)
 _TABLE = models.Instance.__table__
 _TABLE_COLUMNS_CORE = tuple(_TABLE.c[name] for name in _COLUMNS)
 _COLUMN_SET = frozenset(_COLUMNS)
+_UUID_INDEX = _COLUMNS.index("uuid")
+_CREATED_ROWS = sa.select(*_TABLE_COLUMNS_CORE).where(
+    _TABLE.c.uuid.in_(sa.bindparam("uuids", expanding=True)))
 _INSERTS = {"instance": sa.insert(_TABLE),
             "extra": sa.insert(models.InstanceExtra.__table__),
             "info_cache": sa.insert(models.InstanceInfoCache.__table__)}
@@ -191,44 +194,81 @@ def instance_get(context, instance_id, columns_to_join=None):
     return _fetch(context, columns_to_join, None, id=instance_id)
 
 
+def _insert_rows(session, stmt, rows):
+    """``stmt`` for every row, one executemany per distinct set of keys."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        session.execute(stmt, group)
+
+
 @api.writer
 def instance_create(context, values):
     """Insert an instance with its extra row, info cache, metadata and tags."""
-    values = dict(values)
-    values.setdefault("uuid", uuidutils.generate_uuid())
-    metadata = values.pop("metadata", None) or {}
-    system_metadata = values.pop("system_metadata", None) or {}
-    info_cache = values.pop("info_cache", None)
-    extra = values.pop("extra", None) or {}
-    tags = values.pop("tags", None) or []
-    uuid = values["uuid"]
+    return instance_create_many(context, [values])[0]
+
+
+@api.writer
+def instance_create_many(context, values_list):
+    """Insert instances with their rows, a few statements for them all.
+
+    Each dict of ``values_list`` is what instance_create takes; the results
+    come back in the same order. InstanceExists when one of the uuids is
+    taken (nothing of the others is kept once the transaction ends).
+    """
     session = context.session
+    instances, extras, caches, tags, metadata, system_metadata = [], [], [], [], [], []
+    written = []
+    for values in values_list:
+        values = dict(values)
+        values.setdefault("uuid", uuidutils.generate_uuid())
+        uuid = values["uuid"]
+        meta = values.pop("metadata", None) or {}
+        sysmeta = values.pop("system_metadata", None) or {}
+        info_cache = values.pop("info_cache", None)
+        extra = values.pop("extra", None) or {}
+        tag_list = sorted(set(values.pop("tags", None) or []))
+        instances.append({k: v for k, v in values.items() if k in _COLUMN_SET})
+        extra_row = {k: v for k, v in extra.items() if k in EXTRA_COLUMNS}
+        extra_row["instance_uuid"] = uuid
+        extras.append(extra_row)
+        cache = {"network_info": "[]"}
+        cache.update({k: v for k, v in (info_cache or {}).items()
+                      if k in models.InstanceInfoCache.__table__.c})
+        cache["instance_uuid"] = uuid
+        caches.append(cache)
+        tags += [{"resource_id": uuid, "tag": tag} for tag in tag_list]
+        metadata += instance_metadata.rows(uuid, meta)
+        system_metadata += instance_metadata.rows(uuid, sysmeta)
+        written.append((uuid, meta, sysmeta, extra, tag_list))
     try:
-        session.execute(_INSERTS["instance"],
-                        {k: v for k, v in values.items() if k in _COLUMN_SET})
-    except db_exc.DBDuplicateEntry:
-        raise exception.InstanceExists(name=uuid)
-    extra_row = {k: v for k, v in extra.items() if k in EXTRA_COLUMNS}
-    extra_row["instance_uuid"] = uuid
-    session.execute(_INSERTS["extra"], extra_row)
-    cache = {"network_info": "[]"}
-    cache.update({k: v for k, v in (info_cache or {}).items()
-                  if k in models.InstanceInfoCache.__table__.c})
-    cache["instance_uuid"] = uuid
-    session.execute(_INSERTS["info_cache"], cache)
-    if tags:
-        session.execute(sa.insert(models.Tag.__table__),
-                        [{"resource_id": uuid, "tag": tag} for tag in sorted(set(tags))])
-    instance_metadata.insert(context, models.InstanceMetadata, uuid, metadata)
-    instance_metadata.insert(context, models.InstanceSystemMetadata, uuid, system_metadata)
-    # The row and its cache are read back for the values the database set;
-    # the rest is what was just written.
-    result = _fetch(context, ("info_cache",), uuid=uuid)
-    result["metadata"] = dict(metadata)
-    result["system_metadata"] = dict(system_metadata)
-    result["extra"] = {name: extra.get(name) for name in EXTRA_COLUMNS}
-    result["tags"] = sorted(set(tags))
-    return result
+        _insert_rows(session, _INSERTS["instance"], instances)
+    except db_exc.DBDuplicateEntry as exc:
+        raise exception.InstanceExists(
+            name=exc.value if len(written) > 1 and exc.value else written[0][0])
+    _insert_rows(session, _INSERTS["extra"], extras)
+    _insert_rows(session, _INSERTS["info_cache"], caches)
+    for table, rows in ((models.Tag.__table__, tags),
+                        (models.InstanceMetadata.__table__, metadata),
+                        (models.InstanceSystemMetadata.__table__, system_metadata)):
+        if rows:
+            session.execute(sa.insert(table), rows)
+    # The rows and their caches are read back for the values the database
+    # set; the rest is what was just written.
+    uuids = [uuid for uuid, *_ in written]
+    found = {}
+    for chunk in _chunks(uuids):
+        for row in session.execute(_CREATED_ROWS, {"uuids": chunk}):
+            found[row[_UUID_INDEX]] = dict(zip(_COLUMNS, row))
+    results = [found[uuid] for uuid in uuids]
+    _attach_related(context, results, ("info_cache",))
+    for result, (uuid, meta, sysmeta, extra, tag_list) in zip(results, written):
+        result["metadata"] = dict(meta)
+        result["system_metadata"] = dict(sysmeta)
+        result["extra"] = {name: extra.get(name) for name in EXTRA_COLUMNS}
+        result["tags"] = tag_list
+    return results
 
 
 def _as_list(value):
