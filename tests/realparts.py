@@ -40,8 +40,17 @@ def unique_name(prefix):
 
 
 class MySQLDatabase:
-    def __init__(self, name=None):
+    """A fresh MariaDB database; ``driver`` names the SQLAlchemy dialect driver
+    of its URL: "pymysql" (pure Python, the default) or "mysqldb" (mysqlclient,
+    the C driver)."""
+
+    def __init__(self, name=None, driver="pymysql"):
         import pymysql
+        if driver == "mysqldb":
+            try:
+                import MySQLdb  # noqa: F401
+            except ImportError as exc:
+                missing("mysqlclient (the C MariaDB driver) is not installed: %s" % exc)
         if not port_open(MYSQL_HOST, 3306):
             missing("MariaDB is not listening on %s:3306" % MYSQL_HOST)
         self.name = name or unique_name("nova_test")
@@ -52,7 +61,7 @@ class MySQLDatabase:
             missing("cannot log in to MariaDB as root: %s" % exc)
         with self._admin.cursor() as cur:
             cur.execute("CREATE DATABASE `%s` CHARACTER SET utf8mb4" % self.name)
-        self.url = "mysql+pymysql://root@%s/%s?charset=utf8" % (MYSQL_HOST, self.name)
+        self.url = "mysql+%s://root@%s/%s?charset=utf8" % (driver, MYSQL_HOST, self.name)
 
     def drop(self):
         with self._admin.cursor() as cur:

@@ -33,7 +33,10 @@ wait_port() {  # name port seconds
 }
 
 # --- system packages -------------------------------------------------------
-PACKAGES=(python3 python3-venv ca-certificates rabbitmq-server mariadb-server postgresql)
+# gcc, python3-dev, pkg-config and libmariadb-dev build mysqlclient, the C
+# MariaDB driver the multi-process deployment tests and benchmarks/boot.py use.
+PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libmariadb-dev ca-certificates
+          rabbitmq-server mariadb-server postgresql)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

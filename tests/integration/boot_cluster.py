@@ -3,7 +3,8 @@
 Placement (``python -m nova.scheduler.client.embedded``), the image store
 (``python -m nova.image.store``), nova-conductor, nova-scheduler, nova-api and
 one nova-compute per host (fake driver), talking over RabbitMQ, with the API,
-cell0, cell1 and Placement databases on MariaDB. Used by
+cell0, cell1 and Placement databases on MariaDB (through mysqlclient unless
+ClusterDatabases.create is given driver="pymysql"). Used by
 tests/integration/test_boot_multiprocess.py and benchmarks/boot.py.
 
     dbs = ClusterDatabases.create()      # four fresh MariaDB databases
@@ -33,13 +34,15 @@ class ClusterDatabases:
         self.api, self.cell, self.cell0, self.placement = api, cell, cell0, placement
 
     @classmethod
-    def create(cls):
+    def create(cls, driver="mysqldb"):
+        """Four fresh databases; the daemons reach them through ``driver``
+        (mysqldb: the C driver, as a production deployment would use)."""
         made = []
         try:
             for _ in range(2):
-                made.append(realparts.MySQLDatabase())
-            made.append(realparts.MySQLDatabase(name=made[1].name + "_cell0"))
-            made.append(realparts.MySQLDatabase())
+                made.append(realparts.MySQLDatabase(driver=driver))
+            made.append(realparts.MySQLDatabase(name=made[1].name + "_cell0", driver=driver))
+            made.append(realparts.MySQLDatabase(driver=driver))
         except BaseException:
             for db in made:
                 db.drop()

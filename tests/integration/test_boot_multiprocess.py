@@ -2,7 +2,8 @@
 
 nova-api, nova-conductor, nova-scheduler and two nova-compute (fake driver)
 run as separate processes over RabbitMQ, with the API, cell0, cell1 and
-Placement databases on MariaDB, Placement and the image store served by
+Placement databases on MariaDB (reached through mysqlclient, the C driver;
+the other MariaDB tests use PyMySQL), Placement and the image store served by
 processes of their own (tests/integration/boot_cluster.py).
 """
 
