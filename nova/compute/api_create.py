@@ -22,6 +22,7 @@ from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova import context as nova_context
+from nova.db.api import api as api_db
 from nova import exception
 from nova import objects
 
@@ -291,7 +292,9 @@ class CreateOperations:
         reservation_id = "r-" + uuidutils.generate_uuid()[:8]
         instances, build_requests, request_specs = [], [], []
         security_groups = security_groups or ["default"]
-        try:
+        # One API-database transaction for every instance's rows: all of them
+        # or, when one fails, none (and one commit rather than three each).
+        with api_db.get_context_manager().writer.using(context):
             for index in range(count):
                 instance = self._new_instance(
                     context, flavor, image, index, count, display_name,
@@ -317,42 +320,15 @@ class CreateOperations:
                     user_id=instance.user_id, cell_mapping=None)
                 mapping.create()
                 instances.append(instance)
-                if group is not None:
-                    objects.InstanceGroup.add_members(context, group.uuid, [instance.uuid])
-        except Exception:
-            self._undo_provision(context, instances, build_requests, request_specs, group)
-            raise
+            if group is not None:
+                objects.InstanceGroup.add_members(context, group.uuid,
+                                                  [i.uuid for i in instances])
         self.compute_task_api.schedule_and_build_instances(
             context, build_requests=build_requests, request_specs=request_specs,
             image=image, admin_password=admin_password, injected_files=[],
             requested_networks=requested_networks,
             block_device_mapping=None, tags=None)
         return instances, reservation_id
-
-    @staticmethod
-    def _undo_provision(context, instances, build_requests, request_specs, group):
-        for build_request in build_requests:
-            try:
-                build_request.destroy()
-            except Exception:
-                LOG.exception("Could not remove build request %s",
-                              build_request.instance_uuid)
-        for spec in request_specs:
-            try:
-                spec.destroy()
-            except Exception:
-                LOG.exception("Could not remove request spec %s", spec.instance_uuid)
-        for instance in instances:
-            try:
-                objects.InstanceMapping.get_by_instance_uuid(
-                    context, instance.uuid).destroy()
-            except Exception:
-                LOG.debug("No mapping to remove for %s", instance.uuid)
-        if group is not None and instances:
-            try:
-                objects.InstanceGroup.destroy_members(context, [i.uuid for i in instances])
-            except Exception:
-                LOG.exception("Could not remove members of group %s", group.uuid)
 
     def _new_instance(self, context, flavor, image, index, count, display_name,
                       display_description, hostname, key_pair, user_data, metadata, zone,
