@@ -2,12 +2,13 @@
 
 ``schedule_and_build_instances`` is the path of a new server: the API wrote a
 BuildRequest, a RequestSpec and an InstanceMapping per instance; here the
-scheduler picks (and claims in Placement) a host per instance, the instance
-is created in that host's cell, its mapping is pointed at the cell, the build
-request goes, and the chosen compute is asked to build. When no host fits,
-every instance of the request is buried in cell0 in ERROR with a NoValidHost
-fault. A build request deleted meanwhile (the user deleted the server while
-it was scheduled) ends the instance's build and releases its claim.
+scheduler picks (and claims in Placement) a host per instance, the instances
+are created in their hosts' cells (ten at a time, with a statement per table),
+their mappings are pointed at the cell, their build requests go, and the
+chosen computes are asked to build. When no host fits, every instance of the
+request is buried in cell0 in ERROR with a NoValidHost fault. A build request
+deleted meanwhile (the user deleted the server while it was scheduled) ends
+the instance's build and releases its claim.
 
 ``build_instances`` is the reschedule path: a compute failed to spawn and
 hands back the alternates the scheduler returned; the next one whose
@@ -131,25 +132,36 @@ class BuildTask:
         if mapped != len(uuids):
             LOG.warning("Only %d of the %d instance mappings of %s were found.",
                         mapped, len(uuids), uuids)
-        for instance, (build_request, request_spec, host_list) in zip(instances, items):
-            if instance.uuid not in still_wanted:
-                self._drop_deleted(context, instance, cell)
-                continue
-            selection = host_list[0]
-            # Ports with resource requests learn which provider serves them.
-            scheduler_utils.fill_provider_mapping(request_spec, selection)
-            filter_properties = request_spec.to_legacy_filter_properties_dict()
-            with nova_context.target_cell(context, cell) as cctxt:
-                instance._context = cctxt
-                self.compute_rpcapi.build_and_run_instance(
-                    cctxt, instance=instance, host=selection.service_host, image=image,
-                    request_spec=request_spec, filter_properties=filter_properties,
-                    admin_password=admin_password, injected_files=injected_files,
-                    requested_networks=requested_networks,
-                    security_groups=request_spec.security_groups,
-                    block_device_mapping=block_device_mapping, node=selection.nodename,
-                    limits=selection.limits.to_dict() if selection.limits else None,
-                    host_list=host_list[1:])
+        for instance, (_, request_spec, host_list) in zip(instances, items):
+            try:
+                if instance.uuid in still_wanted:
+                    self._cast_build(context, instance, request_spec, host_list, cell,
+                                     image, admin_password, injected_files,
+                                     requested_networks, block_device_mapping)
+                else:
+                    self._drop_deleted(context, instance, cell)
+            except Exception:
+                LOG.exception("Could not hand instance %s to %s", instance.uuid,
+                              host_list[0].service_host)
+
+    def _cast_build(self, context, instance, request_spec, host_list, cell, image,
+                    admin_password, injected_files, requested_networks,
+                    block_device_mapping):
+        selection = host_list[0]
+        # Ports with resource requests learn which provider serves them.
+        scheduler_utils.fill_provider_mapping(request_spec, selection)
+        filter_properties = request_spec.to_legacy_filter_properties_dict()
+        with nova_context.target_cell(context, cell) as cctxt:
+            instance._context = cctxt
+            self.compute_rpcapi.build_and_run_instance(
+                cctxt, instance=instance, host=selection.service_host, image=image,
+                request_spec=request_spec, filter_properties=filter_properties,
+                admin_password=admin_password, injected_files=injected_files,
+                requested_networks=requested_networks,
+                security_groups=request_spec.security_groups,
+                block_device_mapping=block_device_mapping, node=selection.nodename,
+                limits=selection.limits.to_dict() if selection.limits else None,
+                host_list=host_list[1:])
 
     def _drop_deleted(self, context, instance, cell):
         """The server was deleted while it was scheduled: its claim and row go."""
