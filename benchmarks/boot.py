@@ -15,6 +15,7 @@ servers and measures ``GET /servers/detail?limit=1000``: median and p99.
                                         [--sizes 1,20,100] [--api-workers 1]
                                         [--set conductor.workers=2 ...]
                                         [--db-driver mysqldb|pymysql]
+                                        [--service-workers N]
 """
 
 import argparse
@@ -177,6 +178,9 @@ def main():
                         help="servers present while GET /servers/detail is measured")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--api-workers", type=int, default=1)
+    parser.add_argument("--service-workers", type=int, default=None,
+                        help="processes of nova-conductor and nova-scheduler each "
+                             "(default: theirs, one per CPU)")
     parser.add_argument("--set", action="append", default=[], metavar="GROUP.OPTION=VALUE",
                         help="an option for every daemon's configuration (repeatable), "
                              "e.g. conductor.workers=2")
@@ -196,12 +200,14 @@ def main():
     dbs = boot_cluster.ClusterDatabases.create(driver=args.db_driver)
     cluster = boot_cluster.BootCluster(workdir, dbs, vhost.url, debug=False,
                                        report_interval=10, api_workers=args.api_workers,
-                                       extra=extra)
+                                       extra=extra, service_workers=args.service_workers)
     try:
         began = time.monotonic()
         cluster.start()
-        print("deployment up in %.1f s (%s; MariaDB through %s)" % (
-            time.monotonic() - began, ", ".join(cluster.daemons), args.db_driver))
+        print("deployment up in %.1f s (%s; MariaDB through %s; conductor and scheduler "
+              "workers: %s)" % (time.monotonic() - began, ", ".join(cluster.daemons),
+                                args.db_driver, args.service_workers or
+                                "one per CPU (%d)" % os.cpu_count()))
         flavor = cluster.create_flavor("bench.tiny", 1, 64, 1, "b1")
         image = cluster.create_image()
         meter = CPUMeter(cluster)

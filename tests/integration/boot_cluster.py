@@ -124,7 +124,8 @@ class BootCluster:
     """Configs, nova-manage set-up and the daemons of one deployment."""
 
     def __init__(self, workdir, dbs, transport_url, compute_hosts=("compute1", "compute2"),
-                 debug=True, report_interval=1, api_workers=1, extra=None):
+                 debug=True, report_interval=1, api_workers=1, extra=None,
+                 service_workers=1):
         self.workdir = str(workdir)
         self.dbs = dbs
         self.transport_url = transport_url
@@ -132,6 +133,9 @@ class BootCluster:
         self.debug = debug
         self.report_interval = report_interval
         self.api_workers = api_workers
+        # Processes of nova-conductor and nova-scheduler each; None leaves
+        # their own default (one per CPU).
+        self.service_workers = service_workers
         self.extra = extra or {}
         self.ports = {name: nova_procs.free_port()
                       for name in ("api", "placement", "images")}
@@ -170,8 +174,6 @@ class BootCluster:
             "quota": {"instances": -1, "cores": -1, "ram": -1},
             "filter_scheduler": {"max_instances_per_host": 10000,
                                  "max_io_ops_per_host": 10000},
-            "conductor": {"workers": 1},
-            "scheduler": {"workers": 1},
             "placement": {"endpoint_override": "http://127.0.0.1:%d" % self.ports["placement"],
                           "embedded_connection": self.dbs.placement.url,
                           "embedded_listen": "127.0.0.1",
@@ -185,6 +187,9 @@ class BootCluster:
                                       "rabbit_retry_interval": 1,
                                       "rabbit_retry_backoff": 1},
         }
+        if self.service_workers is not None:
+            sections["conductor"] = {"workers": self.service_workers}
+            sections["scheduler"] = {"workers": self.service_workers}
         if database:
             sections["database"] = {"connection": self.dbs.cell.url}
             sections["api_database"] = {"connection": self.dbs.api.url}
