@@ -123,15 +123,7 @@ class BuildTask:
                     LOG.exception("Could not hand instance %s to its host",
                                   item[0].instance_uuid)
             return
-        uuids = [instance.uuid for instance in instances]
-        with api_db.get_context_manager().writer.using(context):
-            mapped = objects.InstanceMappingList.set_cell_by_instance_uuids(
-                context, uuids, cell)
-            still_wanted = set(objects.BuildRequestList.destroy_by_instance_uuids(
-                context, uuids))
-        if mapped != len(uuids):
-            LOG.warning("Only %d of the %d instance mappings of %s were found.",
-                        mapped, len(uuids), uuids)
+        still_wanted = self._map_to_cell(context, [i.uuid for i in instances], cell)
         for instance, (_, request_spec, host_list) in zip(instances, items):
             try:
                 if instance.uuid in still_wanted:
@@ -143,6 +135,21 @@ class BuildTask:
             except Exception:
                 LOG.exception("Could not hand instance %s to %s", instance.uuid,
                               host_list[0].service_host)
+
+    @staticmethod
+    def _map_to_cell(context, uuids, cell):
+        """Point the instances' mappings at ``cell`` and delete their build
+        requests, in one API transaction; the uuids whose build request was
+        still there (the others were deleted while they were scheduled)."""
+        with api_db.get_context_manager().writer.using(context):
+            mapped = objects.InstanceMappingList.set_cell_by_instance_uuids(
+                context, uuids, cell)
+            still_wanted = set(objects.BuildRequestList.destroy_by_instance_uuids(
+                context, uuids))
+        if mapped != len(uuids):
+            LOG.warning("Only %d of the %d instance mappings of %s were found.",
+                        mapped, len(uuids), uuids)
+        return still_wanted
 
     def _cast_build(self, context, instance, request_spec, host_list, cell, image,
                     admin_password, injected_files, requested_networks,
@@ -227,12 +234,7 @@ class BuildTask:
                 self._create_children(cctxt, [instance], [build_request],
                                       block_device_mapping, tags)
                 compute_utils.add_instance_fault_from_exc(cctxt, instance, exc, exc_tb)
-            mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance.uuid)
-            mapping.cell_mapping = cell0
-            mapping.save()
-            try:
-                build_request.destroy()
-            except exception.BuildRequestNotFound:
+            if instance.uuid not in self._map_to_cell(context, [instance.uuid], cell0):
                 # Deleted meanwhile: the user asked for it to go.
                 with nova_context.target_cell(context, cell0) as cctxt:
                     instance._context = cctxt

@@ -31,11 +31,7 @@ def block_device_mapping_create_many(context, values_list):
         values = dict(values)
         values.setdefault("uuid", uuidutils.generate_uuid())
         rows.append(values)
-    groups = {}
-    for values in rows:
-        groups.setdefault(tuple(sorted(values)), []).append(values)
-    for group in groups.values():
-        context.session.execute(sa.insert(_TABLE), group)
+    query_utils.insert_rows(context.session, sa.insert(_TABLE), rows)
     uuids = [values["uuid"] for values in rows]
     found = {row["uuid"]: dict(row) for row in context.session.execute(
         _CREATED, {"uuids": uuids}).mappings()}

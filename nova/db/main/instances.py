@@ -194,15 +194,6 @@ def instance_get(context, instance_id, columns_to_join=None):
     return _fetch(context, columns_to_join, None, id=instance_id)
 
 
-def _insert_rows(session, stmt, rows):
-    """``stmt`` for every row, one executemany per distinct set of keys."""
-    groups = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    for group in groups.values():
-        session.execute(stmt, group)
-
-
 @api.writer
 def instance_create(context, values):
     """Insert an instance with its extra row, info cache, metadata and tags."""
@@ -243,12 +234,12 @@ def instance_create_many(context, values_list):
         system_metadata += instance_metadata.rows(uuid, sysmeta)
         written.append((uuid, meta, sysmeta, extra, tag_list))
     try:
-        _insert_rows(session, _INSERTS["instance"], instances)
+        query_utils.insert_rows(session, _INSERTS["instance"], instances)
     except db_exc.DBDuplicateEntry as exc:
         raise exception.InstanceExists(
             name=exc.value if len(written) > 1 and exc.value else written[0][0])
-    _insert_rows(session, _INSERTS["extra"], extras)
-    _insert_rows(session, _INSERTS["info_cache"], caches)
+    query_utils.insert_rows(session, _INSERTS["extra"], extras)
+    query_utils.insert_rows(session, _INSERTS["info_cache"], caches)
     for table, rows in ((models.Tag.__table__, tags),
                         (models.InstanceMetadata.__table__, metadata),
                         (models.InstanceSystemMetadata.__table__, system_metadata)):

@@ -34,6 +34,16 @@ def deleted_clauses(column, read_deleted):
     return []
 
 
+def insert_rows(session, stmt, rows):
+    """Run the INSERT ``stmt`` for every dict of ``rows``: one executemany per
+    distinct set of keys (an executemany needs the same keys in every row)."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        session.execute(stmt, group)
+
+
 def process_sort_params(sort_keys, sort_dirs, default_keys=("created_at", "id"),
                         default_dir="desc"):
     """Complete the sort keys/directions so that the ordering is total.
