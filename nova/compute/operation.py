@@ -123,8 +123,8 @@ def _run(manager, context, instance, rules, call):
         except (exception.UnexpectedTaskStateError, exception.RescheduledException) as exc:
             # Another request owns the instance now, or the build went back
             # to the conductor: record why, change nothing.
-            LOG.info("%s of instance %s stopped on %s: %s", rules.event, instance.uuid,
-                     manager.host, exc)
+            LOG.warning("%s of instance %s stopped on %s: %s", rules.event,
+                        instance.uuid, manager.host, exc)
             compute_utils.add_instance_fault_from_exc(context, instance, exc,
                                                       sys.exc_info()[2], host=manager.host)
             raise
