@@ -19,9 +19,11 @@ The decorator does what upstream's ``wrap_instance_event``,
   None (the instance's state before the API accepted the task) and the
   vm_state follows ``error_vm_state``; the Placement allocation is kept or
   released as ``on_error_allocation`` says; the exception is raised again;
-- an instance deleted under the operation (InstanceNotFound, or its task
-  state became 'deleting') is handled quietly: no fault, no error state, the
-  allocation released if the operation releases it on failure;
+- an instance deleted under the operation (InstanceNotFound or
+  UnexpectedDeletingTaskStateError, and the database says it is gone or
+  'deleting') is handled quietly: no fault, no error state, the allocation
+  released if the operation releases it on failure; a guest missing on the
+  hypervisor while the instance lives on is an ordinary failure;
 - a task that another request took over (UnexpectedTaskStateError) is left
   alone: a fault and a failed event, no state change;
 - RescheduledException (the build hands the instance back to the conductor):
@@ -38,8 +40,10 @@ import sys
 from oslo_log import log as logging
 
 from nova.compute import power_state
+from nova.compute import task_states
 from nova.compute import utils as compute_utils
 from nova import exception
+from nova import objects
 
 LOG = logging.getLogger(__name__)
 
@@ -113,31 +117,38 @@ def _run(manager, context, instance, rules, call):
             if rules.success_vm_state is not None:
                 finish(manager.driver, instance, rules.success_vm_state)
             return result
-        except INSTANCE_GONE as exc:
-            LOG.info("Instance %s was deleted during %s (%s).", instance.uuid,
-                     rules.event, exc.__class__.__name__)
-            _revert(manager, instance, task_state_at_start, vm_state=None)
-            if rules.on_error_allocation == RELEASE:
-                release_allocation(manager.reportclient, context, instance)
-            return None
-        except (exception.UnexpectedTaskStateError, exception.RescheduledException) as exc:
-            # Another request owns the instance now, or the build went back
-            # to the conductor: record why, change nothing.
-            LOG.warning("%s of instance %s stopped on %s: %s", rules.event,
-                        instance.uuid, manager.host, exc)
+        except Exception as exc:
+            if isinstance(exc, INSTANCE_GONE) and _deleted(context, instance):
+                LOG.info("Instance %s was deleted during %s (%s).", instance.uuid,
+                         rules.event, exc.__class__.__name__)
+                if rules.on_error_allocation == RELEASE:
+                    release_allocation(manager.reportclient, context, instance)
+                return None
             compute_utils.add_instance_fault_from_exc(context, instance, exc,
                                                       sys.exc_info()[2], host=manager.host)
-            raise
-        except Exception as exc:
+            if isinstance(exc, (exception.UnexpectedTaskStateError,
+                                exception.RescheduledException)):
+                # Another request owns the instance now, or the build went
+                # back to the conductor: record why, change nothing.
+                LOG.warning("%s of instance %s stopped on %s: %s", rules.event,
+                            instance.uuid, manager.host, exc)
+                raise
             LOG.warning("%s of instance %s on %s failed: %s", rules.event, instance.uuid,
                         manager.host, exc)
-            compute_utils.add_instance_fault_from_exc(context, instance, exc,
-                                                      sys.exc_info()[2], host=manager.host)
             _revert(manager, instance, task_state_at_start,
                     vm_state=rules.vm_state_after(exc))
             if rules.on_error_allocation == RELEASE:
                 release_allocation(manager.reportclient, context, instance)
             raise
+
+
+def _deleted(context, instance):
+    """Whether the instance is deleted, or being deleted, now."""
+    try:
+        current = objects.Instance.get_by_uuid(context, instance.uuid, expected_attrs=[])
+    except exception.InstanceNotFound:
+        return True
+    return current.task_state == task_states.DELETING
 
 
 def _revert(manager, instance, task_state_at_start, vm_state):

@@ -294,6 +294,20 @@ def test_delete_during_an_operation_wins_quietly(ctxt, manager, placement):
     assert _allocated(placement, inst)
 
 
+def test_guest_missing_on_the_hypervisor_is_a_failure_not_a_delete(ctxt, manager,
+                                                                   placement):
+    inst = _server(ctxt, manager, placement, task_state=task_states.POWERING_OFF)
+    manager.driver.remove_instance(inst.uuid)
+    with pytest.raises(exception.InstanceNotFound):
+        manager.stop_instance(ctxt, inst)
+    shown = _reloaded(ctxt, inst)
+    assert (shown.vm_state, shown.task_state, shown.power_state) == \
+        (vm_states.ACTIVE, None, power_state.NOSTATE)
+    assert _fault(ctxt, inst).code == 404
+    assert _event(ctxt, inst, "compute_stop_instance").result == "Error"
+    assert _allocated(placement, inst)
+
+
 def test_preempted_task_is_left_to_its_new_owner(ctxt, manager, placement):
     inst = _server(ctxt, manager, placement, task_state=task_states.REBOOTING)
     # Something else took the instance over: its task state is no reboot state.
