@@ -25,6 +25,11 @@ from nova import objects
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
+# The task states of a build on this host (any of them may be the one in the
+# database when a step fails).
+_BUILD_TASK_STATES = [None, task_states.SCHEDULING, task_states.NETWORKING,
+                      task_states.BLOCK_DEVICE_MAPPING, task_states.SPAWNING]
+
 
 class BuildOperations:
     """Mixin of ComputeManager: building instances."""
@@ -137,13 +142,12 @@ class BuildOperations:
         failed_node = instance.node
         # The conductor claims the alternate's resources for the same consumer.
         operation.release_allocation(self.reportclient, context, instance)
-        expected = instance.task_state
         instance.task_state = task_states.SCHEDULING
         instance.host = None
         instance.node = None
         instance.launched_on = None
         try:
-            instance.save(expected_task_state=[expected])
+            instance.save(expected_task_state=_BUILD_TASK_STATES)
         except (exception.InstanceNotFound, exception.UnexpectedTaskStateError) as exc:
             LOG.info("Not rescheduling %s: %s", instance.uuid, exc)
             return

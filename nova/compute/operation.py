@@ -53,6 +53,13 @@ RELEASE = "release"   # on_error_allocation: the failure gave them back
 # The instance was deleted (or is being deleted) while the operation ran.
 INSTANCE_GONE = (exception.InstanceNotFound, exception.UnexpectedDeletingTaskStateError)
 
+# A failure clears any task state but a delete's: the local copy may not hold
+# the one in the database (a save that failed part-way through a build).
+_DELETE_TASK_STATES = (task_states.DELETING, task_states.SOFT_DELETING)
+_REVERTIBLE_TASK_STATES = [None] + sorted(
+    value for name, value in vars(task_states).items()
+    if name.isupper() and isinstance(value, str) and value not in _DELETE_TASK_STATES)
+
 
 class OperationRules:
     """What one operation declares; see :func:`compute_operation`."""
@@ -152,10 +159,10 @@ def _deleted(context, instance):
 
 
 def _revert(manager, instance, task_state_at_start, vm_state):
-    """Clear the task state (and set ``vm_state``) unless someone else moved it."""
-    expected = [task_state_at_start]
-    if instance.task_state not in expected:
-        expected.append(instance.task_state)
+    """Clear the task state (and set ``vm_state``) unless a delete came first."""
+    expected = list(_REVERTIBLE_TASK_STATES)
+    if task_state_at_start not in expected:
+        expected.append(task_state_at_start)   # this operation is the delete
     instance.task_state = None
     if vm_state is not None:
         instance.vm_state = vm_state
