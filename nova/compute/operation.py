@@ -27,7 +27,8 @@ The decorator does what upstream's ``wrap_instance_event``,
 - a task that another request took over (UnexpectedTaskStateError) is left
   alone: a fault and a failed event, no state change;
 - RescheduledException (the build hands the instance back to the conductor):
-  a fault and a failed event; the caller reschedules.
+  a fault, the event succeeds (the build goes on on another host), the
+  exception reaches the caller, which reschedules.
 
 Each state write compares the task state first (``expected_task_state``), so
 a racing delete is never overwritten. See
@@ -117,6 +118,7 @@ def compute_operation(event=None, success_vm_state=None, error_vm_state=None,
 
 def _run(manager, context, instance, rules, call):
     task_state_at_start = instance.task_state
+    handed_back = None
     with compute_utils.instance_event(context, instance.uuid, "compute_" + rules.event,
                                       host=manager.host):
         try:
@@ -133,20 +135,27 @@ def _run(manager, context, instance, rules, call):
                 return None
             compute_utils.add_instance_fault_from_exc(context, instance, exc,
                                                       sys.exc_info()[2], host=manager.host)
-            if isinstance(exc, (exception.UnexpectedTaskStateError,
-                                exception.RescheduledException)):
-                # Another request owns the instance now, or the build went
-                # back to the conductor: record why, change nothing.
+            if isinstance(exc, exception.RescheduledException):
+                # The build goes on elsewhere: this host's part ends without
+                # an error (the fault says why it gave up); the caller
+                # hands the instance back to the conductor.
+                LOG.warning("%s of instance %s stopped on %s: %s", rules.event,
+                            instance.uuid, manager.host, exc)
+                handed_back = exc
+            elif isinstance(exc, exception.UnexpectedTaskStateError):
+                # Another request owns the instance now: change nothing.
                 LOG.warning("%s of instance %s stopped on %s: %s", rules.event,
                             instance.uuid, manager.host, exc)
                 raise
-            LOG.warning("%s of instance %s on %s failed: %s", rules.event, instance.uuid,
-                        manager.host, exc)
-            _revert(manager, instance, task_state_at_start,
-                    vm_state=rules.vm_state_after(exc))
-            if rules.on_error_allocation == RELEASE:
-                release_allocation(manager.reportclient, context, instance)
-            raise
+            else:
+                LOG.warning("%s of instance %s on %s failed: %s", rules.event,
+                            instance.uuid, manager.host, exc)
+                _revert(manager, instance, task_state_at_start,
+                        vm_state=rules.vm_state_after(exc))
+                if rules.on_error_allocation == RELEASE:
+                    release_allocation(manager.reportclient, context, instance)
+                raise
+    raise handed_back
 
 
 def _deleted(context, instance):
