@@ -10,15 +10,14 @@ fault and the Placement allocation released. An instance deleted while it is
 built is cleaned up quietly.
 """
 
-import sys
 import threading
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
 import nova.conf
+from nova.compute import operation
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova import exception
 from nova import objects
@@ -26,9 +25,10 @@ from nova import objects
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-
-class BuildAborted(Exception):
-    """The build stopped on this host; the instance was handled already."""
+# The task states of a build on this host (any of them may be the one in the
+# database when a step fails).
+_BUILD_TASK_STATES = [None, task_states.SCHEDULING, task_states.NETWORKING,
+                      task_states.BLOCK_DEVICE_MAPPING, task_states.SPAWNING]
 
 
 class BuildOperations:
@@ -49,26 +49,28 @@ class BuildOperations:
                                security_groups=None, block_device_mapping=None,
                                node=None, limits=None, host_list=None, accel_uuids=None):
         with self._build_slots():
-            with compute_utils.instance_event(context, instance.uuid,
-                                              "compute_build_and_run_instance",
-                                              host=self.host):
-                self._do_build_and_run_instance(
-                    context, instance, image, request_spec, filter_properties,
-                    admin_password, injected_files, requested_networks,
-                    security_groups, block_device_mapping, node, limits, host_list)
+            try:
+                self._build_and_run_instance(
+                    context, instance, image, request_spec, admin_password,
+                    injected_files, requested_networks, security_groups)
+            except exception.RescheduledException:
+                self._reschedule(context, instance, image, request_spec, filter_properties,
+                                 admin_password, injected_files, requested_networks,
+                                 security_groups, block_device_mapping, host_list)
+            except Exception as exc:
+                # A cast: nobody waits for an answer. The operation wrapper
+                # left the instance in ERROR with a fault and no allocation.
+                LOG.debug("Build of %s ended in ERROR: %s", instance.uuid, exc)
 
-    def _do_build_and_run_instance(self, context, instance, image, request_spec,
-                                   filter_properties, admin_password, injected_files,
-                                   requested_networks, security_groups,
-                                   block_device_mapping, node, limits, host_list):
-        try:
-            instance.vm_state = vm_states.BUILDING
-            instance.task_state = None
-            instance.save(expected_task_state=(task_states.SCHEDULING, None))
-        except (exception.InstanceNotFound, exception.UnexpectedDeletingTaskStateError):
-            LOG.info("Instance %s was deleted before its build started.", instance.uuid)
-            self._release_allocation(context, instance)
-            return
+    @operation.compute_operation(event="build_and_run_instance",
+                                 error_vm_state=vm_states.ERROR,
+                                 on_error_allocation=operation.RELEASE)
+    def _build_and_run_instance(self, context, instance, image, request_spec,
+                                admin_password, injected_files, requested_networks,
+                                security_groups):
+        instance.vm_state = vm_states.BUILDING
+        instance.task_state = None
+        instance.save(expected_task_state=(task_states.SCHEDULING, None))
         network_info = None
         try:
             network_info = self._build_resources(context, instance, requested_networks,
@@ -80,45 +82,20 @@ class BuildOperations:
             self.driver.spawn(context, instance, image_meta, injected_files or [],
                               admin_password, allocations, network_info=network_info,
                               block_device_info=None)
-            instance.power_state = self._power_state_of(instance)
-            instance.vm_state = vm_states.ACTIVE
-            instance.task_state = None
-            instance.launched_at = timeutils.utcnow()
-            instance.launched_on = self.host
-            instance.save(expected_task_state=task_states.SPAWNING)
-            LOG.info("Instance %s is ACTIVE on %s.", instance.uuid, self.host)
-            self._tell_schedulers(context, instance)
-        except (exception.InstanceNotFound, exception.UnexpectedDeletingTaskStateError):
-            LOG.info("Instance %s was deleted while it was built; cleaning up.",
-                     instance.uuid)
-            self._cleanup_guest(context, instance, network_info, requested_networks)
-            self._release_allocation(context, instance)
+            operation.finish(self.driver, instance, vm_states.ACTIVE,
+                             launched_at=timeutils.utcnow(), launched_on=self.host)
         except Exception as exc:
-            exc_tb = sys.exc_info()[2]
-            LOG.warning("Build of instance %s on %s failed: %s", instance.uuid, self.host,
-                        exc)
+            # Deleted meanwhile, failed, or to be rescheduled: nothing of this
+            # build stays on this host.
             self._cleanup_guest(context, instance, network_info, requested_networks)
-            compute_utils.add_instance_fault_from_exc(context, instance, exc, exc_tb,
-                                                      host=self.host)
-            if self._reschedulable(exc) and CONF.scheduler.max_attempts > 1:
-                self._reschedule(context, instance, image, request_spec, filter_properties,
-                                 admin_password, injected_files, requested_networks,
-                                 security_groups, block_device_mapping, host_list)
-            else:
-                self._fail_build(context, instance, exc)
+            if not isinstance(exc, operation.INSTANCE_GONE) and self._reschedulable(exc):
+                raise exception.RescheduledException(instance_uuid=instance.uuid,
+                                                     reason=exc) from exc
+            raise
+        LOG.info("Instance %s is ACTIVE on %s.", instance.uuid, self.host)
+        operation.tell_schedulers(self.scheduler_client, context, self.host, instance)
 
     # -- the steps ----------------------------------------------------------------
-
-    def _tell_schedulers(self, context, instance, deleted=False):
-        """Keep the schedulers' view of this host's instances current."""
-        try:
-            if deleted:
-                self.scheduler_client.delete_instance_info(context, self.host,
-                                                           instance.uuid)
-            else:
-                self.scheduler_client.update_instance_info(context, self.host, instance)
-        except Exception as exc:
-            LOG.debug("Could not update the schedulers about %s: %s", instance.uuid, exc)
 
     def _build_resources(self, context, instance, requested_networks, security_groups,
                          request_spec=None):
@@ -133,13 +110,6 @@ class BuildOperations:
         instance.task_state = task_states.BLOCK_DEVICE_MAPPING
         instance.save(expected_task_state=task_states.NETWORKING)
         return network_info
-
-    def _power_state_of(self, instance):
-        try:
-            return self.driver.get_info(instance).state
-        except exception.InstanceNotFound:
-            from nova.compute import power_state
-            return power_state.NOSTATE
 
     def _allocations_of(self, context, instance):
         try:
@@ -159,17 +129,11 @@ class BuildOperations:
         except Exception:
             LOG.exception("Could not release the networks of %s", instance.uuid)
 
-    def _release_allocation(self, context, instance):
-        try:
-            self.reportclient.delete_allocation_for_instance(context, instance.uuid,
-                                                             force=True)
-        except Exception:
-            LOG.exception("Could not release the allocation of %s", instance.uuid)
-
     @staticmethod
     def _reschedulable(exc):
-        return not isinstance(exc, (exception.BuildAbortException,
-                                    exception.UnexpectedTaskStateError))
+        """Whether another host may succeed where this one failed with ``exc``."""
+        return CONF.scheduler.max_attempts > 1 and not isinstance(
+            exc, (exception.BuildAbortException, exception.UnexpectedTaskStateError))
 
     def _reschedule(self, context, instance, image, request_spec, filter_properties,
                     admin_password, injected_files, requested_networks, security_groups,
@@ -177,15 +141,15 @@ class BuildOperations:
         LOG.info("Rescheduling instance %s away from %s.", instance.uuid, self.host)
         failed_node = instance.node
         # The conductor claims the alternate's resources for the same consumer.
-        self._release_allocation(context, instance)
+        operation.release_allocation(self.reportclient, context, instance)
         instance.task_state = task_states.SCHEDULING
         instance.host = None
         instance.node = None
         instance.launched_on = None
         try:
-            instance.save()
-        except (exception.InstanceNotFound, exception.UnexpectedDeletingTaskStateError):
-            self._release_allocation(context, instance)
+            instance.save(expected_task_state=_BUILD_TASK_STATES)
+        except (exception.InstanceNotFound, exception.UnexpectedTaskStateError) as exc:
+            LOG.info("Not rescheduling %s: %s", instance.uuid, exc)
             return
         retry = dict(filter_properties or {})
         hosts = list(retry.get("retry", {}).get("hosts", []))
@@ -195,15 +159,6 @@ class BuildOperations:
             context, [instance], image, retry, admin_password, injected_files,
             requested_networks, security_groups, block_device_mapping,
             request_spec=request_spec, host_lists=[host_list])
-
-    def _fail_build(self, context, instance, exc):
-        self._release_allocation(context, instance)
-        instance.vm_state = vm_states.ERROR
-        instance.task_state = None
-        try:
-            instance.save()
-        except (exception.InstanceNotFound, exception.UnexpectedDeletingTaskStateError):
-            pass
 
 
 class _Unlimited:

@@ -3,9 +3,9 @@
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from nova.compute import operation
 from nova.compute import power_state
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova import exception
 
@@ -15,37 +15,39 @@ LOG = logging.getLogger(__name__)
 class DeleteOperations:
     """Mixin of ComputeManager: terminating instances."""
 
+    # A delete that fails (the hypervisor could not remove the guest) leaves
+    # the instance in ERROR, still holding its resources: delete it again.
+    @operation.compute_operation(error_vm_state=vm_states.ERROR)
     def terminate_instance(self, context, instance, bdms=None):
         """Destroy the guest, release its networks and allocation, delete the record.
 
         Idempotent: a guest already gone, a network already released or an
         instance already deleted are not errors.
         """
-        with compute_utils.instance_event(context, instance.uuid,
-                                          "compute_terminate_instance", host=self.host):
-            try:
-                network_info = instance.get_network_info()
-            except Exception:
-                network_info = None
-            try:
-                self.driver.destroy(context, instance, network_info)
-            except exception.InstanceNotFound:
-                pass
-            try:
-                self.network_api.deallocate_for_instance(context, instance)
-            except Exception:
-                LOG.exception("Could not release the networks of %s", instance.uuid)
-            # Release the claim first: once the server is gone from the API, its
-            # resources are free again (Placement usages, quotas).
-            self._release_allocation(context, instance)
-            instance.power_state = power_state.NOSTATE
-            instance.vm_state = vm_states.DELETED
-            instance.task_state = None
-            instance.terminated_at = timeutils.utcnow()
-            try:
-                instance.save(expected_task_state=[task_states.DELETING, None])
-                instance.destroy()
-            except exception.InstanceNotFound:
-                LOG.info("Instance %s was already deleted.", instance.uuid)
-            self._tell_schedulers(context, instance, deleted=True)
-            LOG.info("Instance %s deleted from %s.", instance.uuid, self.host)
+        try:
+            network_info = instance.get_network_info()
+        except Exception:
+            network_info = None
+        try:
+            self.driver.destroy(context, instance, network_info)
+        except exception.InstanceNotFound:
+            pass
+        try:
+            self.network_api.deallocate_for_instance(context, instance)
+        except Exception:
+            LOG.exception("Could not release the networks of %s", instance.uuid)
+        # Release the claim first: once the server is gone from the API, its
+        # resources are free again (Placement usages, quotas).
+        operation.release_allocation(self.reportclient, context, instance)
+        instance.power_state = power_state.NOSTATE
+        instance.vm_state = vm_states.DELETED
+        instance.task_state = None
+        instance.terminated_at = timeutils.utcnow()
+        try:
+            instance.save(expected_task_state=[task_states.DELETING, None])
+            instance.destroy()
+        except exception.InstanceNotFound:
+            LOG.info("Instance %s was already deleted.", instance.uuid)
+        operation.tell_schedulers(self.scheduler_client, context, self.host, instance,
+                                  deleted=True)
+        LOG.info("Instance %s deleted from %s.", instance.uuid, self.host)

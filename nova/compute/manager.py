@@ -29,7 +29,9 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
     """The 'compute' topic's endpoint on one host.
 
     The operation families live in their own modules (build, power, delete);
-    this class holds the host's lifecycle, resources and shared clients.
+    each operation runs through nova.compute.operation's compute_operation
+    decorator, which also holds the host steps the families share. This
+    class holds the host's lifecycle, resources and shared clients.
     """
 
     target = messaging.Target(version="6.4")

@@ -1,4 +1,7 @@
-"""Helpers the compute manager's operation families share: faults and action events."""
+"""Instance faults, action events and the API-side state checks.
+
+The compute manager's operations use them through nova.compute.operation.
+"""
 
 import contextlib
 import functools
@@ -77,19 +80,6 @@ def instance_event(context, instance_uuid, event_name, host=None):
                                                      want_result=False)
         except Exception:
             LOG.exception("Could not finish action event %s", event_name)
-
-
-def wrap_instance_event(prefix):
-    """Decorate a manager method taking ``instance``: record '<prefix>_<name>' events."""
-    def decorator(fn):
-        @functools.wraps(fn)
-        def wrapper(self, context, *args, **kwargs):
-            instance = kwargs.get("instance", args[0] if args else None)
-            with instance_event(context, instance.uuid, "%s_%s" % (prefix, fn.__name__),
-                                host=self.host):
-                return fn(self, context, *args, **kwargs)
-        return wrapper
-    return decorator
 
 
 def check_instance_lock(func):
