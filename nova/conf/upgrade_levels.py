@@ -15,8 +15,11 @@ Each option takes one of:
   RPC API module), meaning the versions its services speak;
 * ``auto``: the version the oldest running service of that kind speaks, from
   the ``version`` column of the services table across every cell and the
-  service version history (nova/objects/service.py). It is looked up on first
-  use and kept until the service restarts or gets SIGHUP.
+  service version history (nova/objects/service.py); deleted and forced-down
+  services do not count. It is looked up when the first message is sent and
+  kept until the service restarts or gets SIGHUP; while no service of that
+  kind has recorded a version, nothing is capped and the next message looks
+  again.
 
 A call that cannot be expressed at the cap raises
 ``nova.rpc.VersionCapExceeded`` in the caller; the message names the option.

@@ -12,7 +12,8 @@ LOG = logging.getLogger(__name__)
 
 # What each service version speaks. Index N describes SERVICE_VERSION N: the
 # newest version of each RPC API that a service of that version accepts (and
-# its clients may send). A row recorded before versions existed reads as 0.
+# its clients may send). Version 0 is a row without a recorded version;
+# `auto` reads a minimum of 0 as "nothing known yet" and does not cap.
 # Append an entry (never edit an old one) whenever a service learns something
 # its peers must know it can do -- a new RPC method or argument, a new object
 # version -- and bump the API's version in its rpcapi module and manager target.
@@ -21,7 +22,7 @@ LOG = logging.getLogger(__name__)
 # "release" key is also the release alias of that name (the last service
 # version of that release series).
 SERVICE_VERSION_HISTORY = (
-    # Version 0: a services row without a recorded version: the oldest APIs.
+    # Version 0: no version recorded: the oldest API versions this code knows.
     {"compute_rpc": "6.0", "scheduler_rpc": "4.0", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.0"},
     # Version 1: compute 6.4 (external_instance_event), scheduler 4.1
