@@ -51,13 +51,15 @@ def get_minimum_version_all_cells(context, binaries):
     """The lowest service version of ``binaries`` running in any cell; 0 if none.
 
     Deleted and forced-down services do not count. A process without database
-    access (nova-compute) asks the conductor, which sees its own cell only. A
-    cell that fails to answer is logged and skipped.
+    access (nova-compute) asks the conductor, and a process without the API
+    database (a cell conductor) reads its own cell: both see their own cell
+    only. A cell that fails to answer is logged and skipped.
     """
+    import nova.conf
     from nova import context as nova_context
     from nova.objects import cell_mapping
 
-    if base.NovaObject.indirection_api:
+    if base.NovaObject.indirection_api or not nova.conf.CONF.api_database.connection:
         return Service.get_minimum_version_multi(context, binaries)
     cells = [cell for cell in cell_mapping.CellMappingList.get_all(context)
              if not cell.is_cell0()]
