@@ -374,7 +374,7 @@ class CappedClient:
         client = self.client
         if version is None:
             return client.prepare(**kwargs)
-        if not client.can_send_version(version):
+        if client.version_cap is not None and not client.can_send_version(version):
             raise VersionCapExceeded(method=method, version=version,
                                      api=self.target.namespace or self.target.topic,
                                      option=self.option, cap=client.version_cap,
