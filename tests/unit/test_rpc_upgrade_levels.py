@@ -91,6 +91,13 @@ def test_newest_history_entry_matches_the_clients_and_servers():
                             (scheduler_rpcapi, scheduler_rpcapi.RPC_API_VERSION)):
         last = [line for line in module.__doc__.splitlines() if line.startswith("  ")][-1]
         assert last.strip().startswith(version + " - "), (module.__name__, last)
+    # The conductor module holds two histories: the object API (3.x), compute_task (1.x).
+    for version in (conductor_rpcapi.RPC_API_VERSION,
+                    conductor_rpcapi.COMPUTE_TASK_RPC_API_VERSION):
+        major = version.split(".")[0] + "."
+        entries = [line.strip() for line in conductor_rpcapi.__doc__.splitlines()
+                   if line.startswith("  " + major)]
+        assert entries and entries[-1].startswith(version + " - "), (version, entries)
 
 
 def test_history_never_goes_backwards():
