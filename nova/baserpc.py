@@ -12,8 +12,11 @@ _NAMESPACE = "baseapi"
 class BaseAPI:
     """Client side: ``ping`` any service on ``topic``.
 
+    Not capped by [upgrade_levels]: 1.0 is all there is, and every service
+    of every version answers it.
+
     API version history:
-      1.0 - ping
+      1.0 - ping, get_backdoor_port (server side only; no client method)
     """
 
     VERSION_ALIASES: dict = {}
@@ -25,7 +28,11 @@ class BaseAPI:
         self.client = rpc.get_client(target)
 
     def ping(self, context, arg, timeout=None):
-        """Round trip through a service; returns who answered and ``arg``."""
+        """A call (1.0): round trip through a service of ``topic``.
+
+        Returns {"service", "host", "arg"} of whichever server answered;
+        raises MessagingTimeout after ``timeout`` seconds when none did.
+        """
         cctxt = self.client.prepare(timeout=timeout)
         return cctxt.call(context, "ping", arg=arg)
 
@@ -40,7 +47,9 @@ class BaseRPCAPI:
         self.backdoor_port = backdoor_port
 
     def ping(self, context, arg):
+        """Who answered, and ``arg`` back (1.0)."""
         return {"service": self.service_name, "host": CONF.host, "arg": arg}
 
     def get_backdoor_port(self, context):
+        """This service's eventlet backdoor port, or None (1.0)."""
         return self.backdoor_port

@@ -42,6 +42,10 @@ PERIODIC_INTERVAL_MAX = 60
 def register_service_record(ctxt, host, binary, topic):
     """Create this daemon's row in the services table or refresh its version.
 
+    The row's ``version`` is this code's SERVICE_VERSION: what the other
+    services read (``[upgrade_levels] ... = auto``) to learn which RPC
+    versions this one understands.
+
     Returns the Service object. Several workers of one binary on one host share
     one row: whoever loses the race to create it reads the winner's.
     """
@@ -177,6 +181,8 @@ class Service(service.Service):
         super().wait()
 
     def reset(self):
+        """SIGHUP: re-read the [upgrade_levels] caps (``auto`` looks again), reset the manager."""
+        rpc.reset_version_caps()
         self.manager.reset()
 
 
@@ -234,7 +240,8 @@ class WSGIService(service.Service):
         self.server.wait()
 
     def reset(self):
-        pass
+        """SIGHUP: the API's RPC clients re-read their [upgrade_levels] caps."""
+        rpc.reset_version_caps()
 
 
 class ServiceBundle(service.ServiceBase):

@@ -1,6 +1,19 @@
 """Client side of the compute RPC API (topic 'compute', one server per host).
 
-API version history:
+Every method names its target host (``host`` or ``instance.host``). A *call*
+waits for the compute's answer (or raises MessagingTimeout, or the nova
+exception the compute raised); a *cast* returns once the message is queued
+and the caller learns the outcome only from the instance's state, action
+events and faults.
+
+The client is capped by ``[upgrade_levels] compute`` (a version, a release
+alias from VERSION_ALIASES, or ``auto``: what the oldest running nova-compute
+speaks). A method newer than the cap raises nova.rpc.VersionCapExceeded in
+the caller; see doc/source/contributor/rpc-method.rst before adding one.
+
+API version history (keep in step with RPC_API_VERSION, the manager's target
+and nova/objects/service.py SERVICE_VERSION_HISTORY):
+
   6.0 - get_host_uptime
   6.1 - cache_images
   6.2 - set_host_enabled
@@ -13,51 +26,67 @@ API version history:
 import oslo_messaging as messaging
 
 import nova.conf
+from nova.objects import service as service_obj
 from nova import rpc
 
 CONF = nova.conf.CONF
 
 RPC_TOPIC = "compute"
 
+# The newest version this client can send (the last line of the history).
+RPC_API_VERSION = "6.4"
+
 
 class ComputeAPI:
-    VERSION_ALIASES: dict = {}
+    """The compute RPC client. Its methods return None unless they say otherwise."""
+
+    # Release alias -> version, for [upgrade_levels] compute.
+    VERSION_ALIASES = service_obj.rpc_versions("compute_rpc")
 
     def __init__(self, transport=None):
         target = messaging.Target(topic=RPC_TOPIC, version="6.0")
-        self.client = rpc.get_client(target, transport=transport)
+        self.router = rpc.CappedClient(target, "compute", "nova-compute", "compute_rpc",
+                                       aliases=self.VERSION_ALIASES, transport=transport)
+
+    @property
+    def client(self):
+        """The capped oslo.messaging client (its cap is resolved on first use)."""
+        return self.router.client
 
     def get_host_uptime(self, ctxt, host):
-        """The uptime string of compute host ``host``'s hypervisor."""
-        cctxt = self.client.prepare(server=host, version="6.0")
+        """A call (6.0): the uptime string of compute ``host``'s hypervisor."""
+        cctxt = self.router.prepare("get_host_uptime", version="6.0", server=host)
         return cctxt.call(ctxt, "get_host_uptime")
 
     def cache_images(self, ctxt, host, image_ids):
-        """Ask compute ``host`` to cache ``image_ids``; {image_id: outcome}.
+        """A call (6.1): ask compute ``host`` to cache ``image_ids``; {image_id: outcome}.
 
         Outcomes: 'cached' (fetched now), 'existing' (already there),
-        'unsupported' (the hypervisor has no image cache) or 'error'.
-        Fetching can be slow: the call waits up to [DEFAULT] long_rpc_timeout
-        while the compute keeps telling it that it is still working.
+        'unsupported' (the hypervisor has no image cache) or 'error'; one
+        image's failure does not stop the others. Fetching can be slow: the
+        call waits up to [DEFAULT] long_rpc_timeout while the compute keeps
+        telling it that it is still working.
         """
-        cctxt = self.client.prepare(server=host, version="6.1",
+        cctxt = self.router.prepare("cache_images", version="6.1", server=host,
                                     call_monitor_timeout=CONF.rpc_response_timeout,
                                     timeout=CONF.long_rpc_timeout)
         return cctxt.call(ctxt, "cache_images", image_ids=image_ids)
 
     def set_host_enabled(self, ctxt, host, enabled):
-        """Tell compute ``host`` its service was enabled/disabled (a cast).
+        """A cast (6.2): tell compute ``host`` its service was enabled/disabled.
 
         The compute adds or removes COMPUTE_STATUS_DISABLED on its resource
-        providers; the API does not wait for Placement.
+        providers; the caller does not wait for Placement, and a compute that
+        is down catches up from the service's disabled flag on its next
+        periodic resource update.
         """
-        cctxt = self.client.prepare(server=host, version="6.2")
+        cctxt = self.router.prepare("set_host_enabled", version="6.2", server=host)
         cctxt.cast(ctxt, "set_host_enabled", enabled=enabled)
 
     # -- instances ------------------------------------------------------------------
 
     def _cast(self, ctxt, host, method, **kwargs):
-        cctxt = self.client.prepare(server=host, version="6.3")
+        cctxt = self.router.prepare(method, version="6.3", server=host)
         cctxt.cast(ctxt, method, **kwargs)
 
     def build_and_run_instance(self, ctxt, instance, host, image, request_spec,
@@ -65,7 +94,13 @@ class ComputeAPI:
                                requested_networks=None, security_groups=None,
                                block_device_mapping=None, node=None, limits=None,
                                host_list=None, accel_uuids=None):
-        """Build ``instance`` on ``host`` (a cast; the compute reports by state)."""
+        """A cast (6.3): build and boot ``instance`` on ``host``/``node``.
+
+        The resources are already claimed in Placement. The compute moves the
+        instance to ACTIVE, or hands it back to the conductor to try the next
+        of ``host_list`` (alternates), or sets ERROR with a fault and releases
+        the claim; the caller sees only the instance's state.
+        """
         self._cast(ctxt, host, "build_and_run_instance", instance=instance, image=image,
                    request_spec=request_spec, filter_properties=filter_properties,
                    admin_password=admin_password, injected_files=injected_files,
@@ -74,36 +109,62 @@ class ComputeAPI:
                    host_list=host_list, accel_uuids=accel_uuids)
 
     def terminate_instance(self, ctxt, instance, bdms=None):
+        """A cast (6.3): destroy ``instance`` on its host and delete its record.
+
+        The caller has set task_state 'deleting'; the compute releases the
+        Placement allocation and soft-deletes the instance when done.
+        """
         self._cast(ctxt, instance.host, "terminate_instance", instance=instance, bdms=bdms)
 
     def reboot_instance(self, ctxt, instance, block_device_info=None, reboot_type="SOFT"):
+        """A cast (6.3): reboot ``instance`` ('SOFT' or 'HARD').
+
+        The caller has set task_state rebooting(_hard); the compute clears it
+        and records the power state when done.
+        """
         self._cast(ctxt, instance.host, "reboot_instance", instance=instance,
                    block_device_info=block_device_info, reboot_type=reboot_type)
 
     def start_instance(self, ctxt, instance):
+        """A cast (6.3): power ``instance`` on (task_state powering-on -> ACTIVE)."""
         self._cast(ctxt, instance.host, "start_instance", instance=instance)
 
     def stop_instance(self, ctxt, instance, clean_shutdown=True):
+        """A cast (6.3): power ``instance`` off (powering-off -> STOPPED).
+
+        With ``clean_shutdown`` the guest is asked to shut down first, within
+        the configured shutdown timeout, before the power is cut.
+        """
         self._cast(ctxt, instance.host, "stop_instance", instance=instance,
                    clean_shutdown=clean_shutdown)
 
     def pause_instance(self, ctxt, instance):
+        """A cast (6.3): pause ``instance`` in memory (pausing -> PAUSED)."""
         self._cast(ctxt, instance.host, "pause_instance", instance=instance)
 
     def unpause_instance(self, ctxt, instance):
+        """A cast (6.3): unpause ``instance`` (unpausing -> ACTIVE)."""
         self._cast(ctxt, instance.host, "unpause_instance", instance=instance)
 
     def suspend_instance(self, ctxt, instance):
+        """A cast (6.3): suspend ``instance`` to disk (suspending -> SUSPENDED)."""
         self._cast(ctxt, instance.host, "suspend_instance", instance=instance)
 
     def resume_instance(self, ctxt, instance):
+        """A cast (6.3): resume a suspended ``instance`` (resuming -> ACTIVE)."""
         self._cast(ctxt, instance.host, "resume_instance", instance=instance)
 
     def external_instance_event(self, ctxt, instances, events, host=None):
-        """Hand external events (InstanceExternalEvent) to the instances' host (a cast)."""
+        """A cast (6.4): hand external events (InstanceExternalEvent) to a host.
+
+        ``host`` defaults to the first instance's; the compute wakes whatever
+        waits for each event (e.g. network-vif-plugged during a build) and
+        ignores events nobody waits for.
+        """
         host = host or instances[0].host
-        cctxt = self.client.prepare(server=host, version="6.4")
+        cctxt = self.router.prepare("external_instance_event", version="6.4", server=host)
         cctxt.cast(ctxt, "external_instance_event", instances=instances, events=events)
 
     def trigger_crash_dump(self, ctxt, instance):
+        """A cast (6.3): inject an NMI into ``instance`` so the guest dumps its kernel."""
         self._cast(ctxt, instance.host, "trigger_crash_dump", instance=instance)

@@ -44,12 +44,17 @@ class API:
                             "establishment of nova-conductor connection...")
 
     def object_backport_versions(self, context, objinst, object_versions):
+        """A call: ``objinst`` as a primitive at ``object_versions`` (see the rpcapi)."""
         return self.conductor_rpcapi.object_backport_versions(context, objinst,
                                                               object_versions)
 
 
 class ComputeTaskAPI:
-    """What nova-api calls to hand orchestration work to the conductor."""
+    """What nova-api and nova-compute call to hand orchestration to the conductor.
+
+    Every method is a cast (see nova/conductor/rpcapi.py for the versions
+    and what each caller may assume); none returns a result.
+    """
 
     def __init__(self):
         self.conductor_compute_rpcapi = rpcapi.ComputeTaskAPI()
@@ -64,6 +69,8 @@ class ComputeTaskAPI:
     def schedule_and_build_instances(self, context, build_requests, request_specs, image,
                                      admin_password, injected_files, requested_networks,
                                      block_device_mapping, tags=None):
+        """Schedule and build new servers (a cast; the API has written their
+        build requests, request specs and mappings)."""
         self.conductor_compute_rpcapi.schedule_and_build_instances(
             context, build_requests, request_specs, image, admin_password, injected_files,
             requested_networks, block_device_mapping, tags=tags)
@@ -71,6 +78,7 @@ class ComputeTaskAPI:
     def build_instances(self, context, instances, image, filter_properties, admin_password,
                         injected_files, requested_networks, security_groups,
                         block_device_mapping=None, request_spec=None, host_lists=None):
+        """Reschedule instances a compute failed to build to their alternates (a cast)."""
         self.conductor_compute_rpcapi.build_instances(
             context, instances, image, filter_properties, admin_password, injected_files,
             requested_networks, security_groups,

@@ -53,6 +53,11 @@ class ConductorManager(manager.Manager):
     Object calls arrive here from nova-compute: a class method by name, or a
     method of an object instance; the reply carries the result and, for
     instance methods, the fields the call changed.
+
+    ``target.version`` is the newest conductor RPC version served: keep it
+    equal to nova/conductor/rpcapi.py RPC_API_VERSION and the newest
+    SERVICE_VERSION_HISTORY "conductor_rpc". A method or argument added later
+    must accept messages of the older form (new arguments are optional).
     """
 
     target = messaging.Target(version="3.0")
@@ -114,7 +119,11 @@ class ConductorManager(manager.Manager):
 
 
 class ComputeTaskManager:
-    """The conductor's 'compute_task' namespace: orchestration nova-api hands over."""
+    """The conductor's 'compute_task' namespace: orchestration nova-api hands over.
+
+    ``target.version``: the newest compute_task version served (rpcapi
+    COMPUTE_TASK_RPC_API_VERSION, SERVICE_VERSION_HISTORY "compute_task_rpc").
+    """
 
     target = messaging.Target(namespace="compute_task", version="1.1")
 

@@ -19,6 +19,7 @@ from nova.conf import placement
 from nova.conf import quota
 from nova.conf import scheduler
 from nova.conf import spice
+from nova.conf import upgrade_levels
 from nova.conf import vmware
 from nova.conf import vnc
 from nova.conf import wsgi
@@ -27,7 +28,8 @@ CONF = cfg.CONF
 
 # Groups in the order the sample configuration lists them.
 MODULES = (default, all_in_one, api, database, compute, conductor, filter_scheduler, flat_network,
-           glance, image_cache, image_store, libvirt, neutron, placement, quota, scheduler, spice, vmware, vnc, wsgi)
+           glance, image_cache, image_store, libvirt, neutron, placement, quota, scheduler, spice, upgrade_levels, vmware,
+           vnc, wsgi)
 
 
 def register_all(conf):

@@ -10,15 +10,70 @@ from nova.objects import fields
 
 LOG = logging.getLogger(__name__)
 
-# Bumped whenever a service learns something its peers must know it can do
-# (an RPC method, an object version). Recorded in services.version so that
-# mixed-version deployments can tell what the oldest member understands.
-SERVICE_VERSION = 1
-
-# What each SERVICE_VERSION brought, for operators reading upgrade notes.
+# What each service version speaks. Index N describes SERVICE_VERSION N: the
+# newest version of each RPC API that a service of that version accepts (and
+# its clients may send). Version 0 is a row without a recorded version;
+# `auto` reads a minimum of 0 as "nothing known yet" and does not cap.
+# Append an entry (never edit an old one) whenever a service learns something
+# its peers must know it can do -- a new RPC method or argument, a new object
+# version -- and bump the API's version in its rpcapi module and manager target.
+# ``[upgrade_levels] <service> = auto`` turns the lowest version among the
+# running services into an RPC version cap through this table; an entry with a
+# "release" key is also the release alias of that name (the last service
+# version of that release series).
 SERVICE_VERSION_HISTORY = (
-    {"compute_rpc": "1.0", "note": "first release"},
+    # Version 0: no version recorded: the oldest API versions this code knows.
+    {"compute_rpc": "6.0", "scheduler_rpc": "4.0", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.0"},
+    # Version 1: compute 6.4 (external_instance_event), scheduler 4.1
+    # (select_destinations), compute_task 1.1 (schedule_and_build_instances,
+    # build_instances).
+    {"compute_rpc": "6.4", "scheduler_rpc": "4.1", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.1", "release": "0.1"},
+    # Version 2: scheduler 4.2: select_destinations(num_alternates).
+    {"compute_rpc": "6.4", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.1"},
 )
+
+# This code's service version: recorded in services.version by every service
+# it runs, so that mixed-version deployments can tell what the oldest member
+# understands.
+SERVICE_VERSION = len(SERVICE_VERSION_HISTORY) - 1
+
+
+def rpc_versions(key):
+    """{release alias: RPC version} of one API (``key``: e.g. "compute_rpc")."""
+    return {entry["release"]: entry[key]
+            for entry in SERVICE_VERSION_HISTORY if "release" in entry}
+
+
+def get_minimum_version_all_cells(context, binaries):
+    """The lowest service version of ``binaries`` running in any cell; 0 if none.
+
+    Deleted and forced-down services do not count. A process without database
+    access (nova-compute) asks the conductor, and a process without the API
+    database (a cell conductor) reads its own cell: both see their own cell
+    only. A cell that fails to answer is logged and skipped.
+    """
+    import nova.conf
+    from nova import context as nova_context
+    from nova.objects import cell_mapping
+
+    if base.NovaObject.indirection_api or not nova.conf.CONF.api_database.connection:
+        return Service.get_minimum_version_multi(context, binaries)
+    cells = [cell for cell in cell_mapping.CellMappingList.get_all(context)
+             if not cell.is_cell0()]
+    results = nova_context.scatter_gather_cells(
+        context, cells, nova_context.CELL_TIMEOUT, Service.get_minimum_version_multi,
+        binaries)
+    versions = []
+    for cell_uuid, result in results.items():
+        if nova_context.is_cell_failure_sentinel(result):
+            LOG.warning("Cell %s did not report the version of its %s services; "
+                        "leaving it out of the minimum.", cell_uuid, ", ".join(binaries))
+        elif result:
+            versions.append(result)
+    return min(versions, default=0)
 
 
 @base.NovaObjectRegistry.register

@@ -49,7 +49,7 @@ def _lookup_compute_node_uuid(context, destination):
 class SchedulerManager(manager.Manager):
     """The 'scheduler' topic's endpoint."""
 
-    target = messaging.Target(version="4.1")
+    target = messaging.Target(version="4.2")
     service_name = "scheduler"
 
     def __init__(self, *args, placement_client=None, **kwargs):
@@ -99,11 +99,12 @@ class SchedulerManager(manager.Manager):
     @messaging.expected_exceptions(exception.NoValidHost)
     def select_destinations(self, context, request_spec=None, filter_properties=None,
                             spec_obj=None, instance_uuids=None, return_objects=False,
-                            return_alternates=False):
+                            return_alternates=False, num_alternates=None):
         """Hosts for the instances of ``spec_obj``.
 
         With return_objects: a list (one per instance) of lists of Selection
-        (the claimed host, then alternates when return_alternates). Otherwise
+        (the claimed host, then alternates when return_alternates: at most
+        ``num_alternates``, by default [scheduler] max_attempts - 1). Otherwise
         the legacy list of {'host', 'nodename', 'limits'} dicts.
         """
         if spec_obj is None:
@@ -135,13 +136,14 @@ class SchedulerManager(manager.Manager):
 
         selections = self._schedule(context, spec_obj, instance_uuids, num_instances,
                                     alloc_reqs_by_rp, provider_summaries, alloc_version,
-                                    return_alternates)
+                                    return_alternates, num_alternates)
         if return_objects:
             return selections
         return [sel[0].to_dict() for sel in selections]
 
     def _schedule(self, context, spec_obj, instance_uuids, num_instances,
-                  alloc_reqs_by_rp, provider_summaries, alloc_version, return_alternates):
+                  alloc_reqs_by_rp, provider_summaries, alloc_version, return_alternates,
+                  num_alternates=None):
         compute_uuids = list(provider_summaries or alloc_reqs_by_rp)
         host_states = self.host_manager.get_host_states_by_uuids(
             context, compute_uuids, spec_obj)
@@ -166,7 +168,7 @@ class SchedulerManager(manager.Manager):
             self._release_claims(context, claimed_uuids)
             raise exception.NoValidHost(reason="There are not enough hosts available.")
         return self._with_alternates(claimed_hosts, hosts, alloc_version,
-                                     return_alternates)
+                                     return_alternates, num_alternates)
 
     def _place_each(self, context, spec_obj, host_states, instance_uuids, num_instances,
                     alloc_version, claimed_uuids):
@@ -251,8 +253,14 @@ class SchedulerManager(manager.Manager):
         return [w.obj for w in ordered]
 
     @staticmethod
-    def _with_alternates(claimed_hosts, sorted_hosts, alloc_version, return_alternates):
-        num_alts = CONF.scheduler.max_attempts - 1 if return_alternates else 0
+    def _with_alternates(claimed_hosts, sorted_hosts, alloc_version, return_alternates,
+                         num_alternates=None):
+        if not return_alternates:
+            num_alts = 0
+        elif num_alternates is None:
+            num_alts = CONF.scheduler.max_attempts - 1
+        else:
+            num_alts = max(0, num_alternates)
         result = []
         for host in claimed_hosts:
             first = host.allocation_candidates[0] if host.allocation_candidates else None

@@ -36,7 +36,8 @@ def test_conductor_registers_heartbeats_and_answers_ping(nova_env, started):
     conductor = started(service.Service.create(binary="nova-conductor", topic="conductor"))
     ctxt = context.get_admin_context()
     row = objects.Service.get_by_host_and_binary(ctxt, "test-host", "nova-conductor")
-    assert (row.topic, row.version, row.disabled) == ("conductor", 1, False)
+    assert (row.topic, row.version, row.disabled) == (
+        "conductor", objects.service.SERVICE_VERSION, False)
 
     answer = baserpc.BaseAPI("conductor").ping(ctxt, "are you there", timeout=5)
     assert answer == {"service": "conductor", "host": "test-host", "arg": "are you there"}
