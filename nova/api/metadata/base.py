@@ -310,6 +310,30 @@ class InstanceMetadata:
             return value
         return jsonutils.dumps(plain(self._ec2_meta_data(version)))
 
+    # -- config drive ----------------------------------------------------------
+
+    def config_drive_files(self):
+        """``(path, bytes)`` of every file a config drive holds, from the same content.
+
+        ``ec2/<version>/meta-data.json`` (and ``user-data``) for the EC2
+        versions not in ``[api] config_drive_skip_versions`` and latest;
+        ``openstack/<version>/`` files for every OpenStack version and latest,
+        without the password (a guest posts it to the metadata API only).
+        """
+        skip = set((CONF.api.config_drive_skip_versions or "").split())
+        for version in [v for v in EC2_VERSIONS if v not in skip] + [LATEST]:
+            yield ("ec2/%s/meta-data.json" % version,
+                   self.ec2_meta_data_json(version).encode())
+            if self.user_data is not None:
+                yield "ec2/%s/user-data" % version, self.user_data
+        for version in OPENSTACK_VERSIONS + (LATEST,):
+            for name in self.openstack_files(version):
+                if name == PASS_NAME:
+                    continue
+                data = self.openstack_file(version, name)
+                yield ("openstack/%s/%s" % (version, name),
+                       data if isinstance(data, bytes) else data.encode())
+
     # -- one path --------------------------------------------------------------
 
     def lookup(self, path):
