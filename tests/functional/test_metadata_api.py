@@ -272,3 +272,50 @@ def test_cache_expiration_zero_reads_every_time(md, queries):
         assert _get(server, "/openstack/latest/meta_data.json", instance)[0] == 404
     finally:
         undo()
+
+
+def test_load_balancer_variant_headers(md):
+    api, server = md
+    instance = _server(api)
+    path = "/openstack/latest/meta_data.json"
+    provider = {"X-Metadata-Provider": "lb-1",
+                "X-Metadata-Provider-Signature": mdf.sign("lb-1"),
+                "X-Forwarded-For": "10.0.0.7"}
+    without_address = {k: v for k, v in provider.items() if k != "X-Forwarded-For"}
+    status, _h, body = server.request(path, headers=without_address)
+    assert status == 400 and b"X-Forwarded-For" in body
+    without_signature = {k: v for k, v in provider.items()
+                         if k != "X-Metadata-Provider-Signature"}
+    status, _h, body = server.request(path, headers=without_signature)
+    assert status == 400 and b"X-Metadata-Provider-Signature" in body
+    forged = dict(provider, **{"X-Metadata-Provider-Signature": mdf.sign("lb-1", "x")})
+    assert server.request(path, headers=forged)[0] == 403
+
+
+def test_by_address_ignores_forwarded_for_unless_configured(api):
+    undo = mdf.set_conf({("neutron", "service_metadata_proxy"): False})
+    server, stop = mdf.serve_metadata()
+    try:
+        instance = _server(api)
+        objects.FixedIP(context=api.ctxt, network_id=_flat_network_id(), address="10.0.0.7",
+                        instance_uuid=instance.uuid, vif_id=instance.uuid,
+                        mac_address="fa:16:3e:00:00:01").create()
+        path = "/openstack/latest/meta_data.json"
+        # The requester is 127.0.0.1, which no instance holds.
+        assert server.request(path, headers={"X-Forwarded-For": "10.0.0.7"})[0] == 404
+        # Proxy headers mean nothing without [neutron] service_metadata_proxy.
+        assert _get(server, path, instance)[0] == 404
+        undo_fwd = mdf.set_conf({("api", "use_forwarded_for"): True})
+        try:
+            status, _h, body = server.request(path, headers={"X-Forwarded-For": "10.0.0.7"})
+        finally:
+            undo_fwd()
+        assert status == 200 and json.loads(body)["uuid"] == instance.uuid
+    finally:
+        stop()
+        undo()
+
+
+def _flat_network_id():
+    from nova.network import flat
+    return flat.current_network().id
