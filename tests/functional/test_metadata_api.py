@@ -276,7 +276,7 @@ def test_cache_expiration_zero_reads_every_time(md, queries):
 
 def test_load_balancer_variant_headers(md):
     api, server = md
-    instance = _server(api)
+    _server(api)
     path = "/openstack/latest/meta_data.json"
     provider = {"X-Metadata-Provider": "lb-1",
                 "X-Metadata-Provider-Signature": mdf.sign("lb-1"),
