@@ -319,3 +319,33 @@ def test_by_address_ignores_forwarded_for_unless_configured(api):
 def _flat_network_id():
     from nova.network import flat
     return flat.current_network().id
+
+
+def test_by_address_through_neutron_ports(api):
+    from tests.functional import neutron_standin
+    standin = neutron_standin.NeutronStandIn()
+    url, stop_neutron = neutron_standin.serve(standin)
+    undo = mdf.set_conf({("neutron", "backend"): "neutron",
+                         ("neutron", "endpoint_override"): url,
+                         ("neutron", "http_retries"): 0,
+                         ("neutron", "service_metadata_proxy"): False,
+                         ("api", "use_forwarded_for"): True})
+    server, stop = mdf.serve_metadata()
+    try:
+        instance = _server(api)
+        net = standin.add_network("private", "p1", cidr="10.5.0.0/24")
+        port = standin.create_port({"network_id": net["id"], "device_id": instance.uuid,
+                                    "device_owner": "compute:nova"}, "p1", True)
+        address = port["fixed_ips"][0]["ip_address"]
+        # A port that is not an instance's (a router's) does not count.
+        other = standin.create_port({"network_id": net["id"], "device_id": "router-1",
+                                     "device_owner": "network:router_interface"}, "p1", True)
+        path = "/openstack/latest/meta_data.json"
+        status, _h, body = server.request(path, headers={"X-Forwarded-For": address})
+        assert status == 200 and json.loads(body)["uuid"] == instance.uuid
+        other_address = other["fixed_ips"][0]["ip_address"]
+        assert server.request(path, headers={"X-Forwarded-For": other_address})[0] == 404
+    finally:
+        stop()
+        undo()
+        stop_neutron()
