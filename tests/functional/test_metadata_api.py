@@ -349,3 +349,23 @@ def test_by_address_through_neutron_ports(api):
         stop()
         undo()
         stop_neutron()
+
+
+def test_local_metadata_per_cell_reads_the_cell_database_only(md):
+    api, server = md
+    undo = mdf.set_conf({("api", "metadata_cache_expiration"): 0})
+    try:
+        instance = _server(api)
+        objects.InstanceMapping.get_by_instance_uuid(api.ctxt, instance.uuid).destroy()
+        path = "/openstack/latest/meta_data.json"
+        # Through the API database, an unmapped instance is not found...
+        assert _get(server, path, instance)[0] == 404
+        # ... while a per-cell metadata API reads its own cell database.
+        undo_local = mdf.set_conf({("api", "local_metadata_per_cell"): True})
+        try:
+            status, _h, body = _get(server, path, instance)
+        finally:
+            undo_local()
+        assert status == 200 and json.loads(body)["uuid"] == instance.uuid
+    finally:
+        undo()

@@ -90,9 +90,19 @@ def _address_key(address):
 
 
 def get_instance(context, instance_uuid):
-    """The instance (targeted at its cell) with what the metadata needs; InstanceNotFound."""
-    from nova.compute import api as compute_api
-    instance = compute_api.API().get(context, instance_uuid, expected_attrs=EXPECTED_ATTRS)
+    """The instance (targeted at its cell) with what the metadata needs; InstanceNotFound.
+
+    With ``[api] local_metadata_per_cell`` this service runs in one cell and
+    reads that cell's database ([database] connection) directly, without the
+    API database's instance mappings.
+    """
+    if CONF.api.local_metadata_per_cell:
+        instance = objects.Instance.get_by_uuid(context, instance_uuid,
+                                                expected_attrs=EXPECTED_ATTRS)
+    else:
+        from nova.compute import api as compute_api
+        instance = compute_api.API().get(context, instance_uuid,
+                                         expected_attrs=EXPECTED_ATTRS)
     if getattr(instance, "_build_request", None) is not None or \
             not instance.obj_attr_is_set("id") or instance.deleted:
         raise exception.InstanceNotFound(instance_id=instance_uuid)

@@ -130,8 +130,9 @@ def _for_instance(instance_id, tenant_id, remote):
 def _by_provider(req):
     provider_id = _single_header(req, "X-Metadata-Provider")
     signature = _single_header(req, "X-Metadata-Provider-Signature")
-    remote = _single_header(req, "X-Forwarded-For")
-    if remote is None:
+    forwarded = req.headers.get("X-Forwarded-For")
+    remote = forwarded.split(",")[0].strip() if forwarded else None
+    if not remote:
         raise _Error(400, "X-Forwarded-For is missing from request.")
     if provider_id is None:
         raise _Error(400, "X-Metadata-Provider is missing from request.")
