@@ -43,7 +43,7 @@ class MetadataServer:
             return exc.code, exc.headers, exc.read()
 
 
-def serve_metadata(monkeypatch_conf=None):
+def serve_metadata():
     """Start the metadata API; returns (MetadataServer, stop)."""
     lookup.reset_cache()
     server = wsgi_server.Server("metadata", wsgi_app.init_application(), host="127.0.0.1",
@@ -79,9 +79,13 @@ def set_conf(values):
 
 def cloudinit():
     """cloud-init's ``openstack`` and ``ec2`` helper modules and ``url_helper``."""
+    # The Debian package's modules are found through its directory for this import
+    # only: sys.path is restored after, so other tests see the venv alone.
+    saved = list(sys.path)
     if DIST_PACKAGES not in sys.path and os.path.isdir(DIST_PACKAGES):
         sys.path.append(DIST_PACKAGES)
     try:
+        from cloudinit import net  # noqa: F401  (convert_net_json uses it)
         from cloudinit import url_helper
         from cloudinit.sources.helpers import ec2
         from cloudinit.sources.helpers import openstack
@@ -90,6 +94,8 @@ def cloudinit():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    finally:
+        sys.path[:] = saved
     return openstack, ec2, url_helper
 
 

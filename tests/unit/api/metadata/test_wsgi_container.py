@@ -22,7 +22,7 @@ def test_application_reads_the_configuration_files(tmp_path):
     conf.write_text("[DEFAULT]\ntransport_url = fake://\nlog_file = %s\n"
                     "[neutron]\nservice_metadata_proxy = true\n" % (tmp_path / "log"))
     env = dict(os.environ, OS_NOVA_CONFIG_FILES="%s;" % conf,
-               PYTHONPATH=os.pathsep.join([ROOT] + sys.path))
+               PYTHONPATH=ROOT)
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
                          text=True, timeout=120, cwd=str(tmp_path))
     assert out.returncode == 0, out.stderr
@@ -32,7 +32,7 @@ def test_application_reads_the_configuration_files(tmp_path):
 
 def test_a_missing_configuration_file_is_one_line(tmp_path):
     env = dict(os.environ, OS_NOVA_CONFIG_FILES=str(tmp_path / "absent.conf"),
-               PYTHONPATH=os.pathsep.join([ROOT] + sys.path))
+               PYTHONPATH=ROOT)
     out = subprocess.run([sys.executable, "-c", "from nova.cmd.metadata import application"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
