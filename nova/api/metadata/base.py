@@ -125,7 +125,6 @@ class InstanceMetadata:
         self.meta = dict(instance.metadata or {})
         self.system_metadata = dict(instance.system_metadata or {})
         self.flavor_name = instance.flavor.name if instance.flavor else None
-        self.extra_specs = dict(instance.flavor.extra_specs or {}) if instance.flavor else {}
         self.user_data = base64.b64decode(instance.user_data) if instance.user_data else None
         if network_info is None:
             network_info = instance.get_network_info()
@@ -203,12 +202,12 @@ class InstanceMetadata:
         return devices
 
     def _dedicated_cpus(self):
-        """The guest CPUs pinned to host CPUs: all of them under hw:cpu_policy=dedicated."""
-        if self.extra_specs.get("hw:cpu_policy") != "dedicated":
-            return []
-        pinned = self.system_metadata.get("dedicated_cpus")
-        if pinned:
-            return [int(c) for c in pinned.split(",") if c.strip()]
+        """The guest CPUs pinned to host CPUs.
+
+        Pinning is recorded in an instance NUMA topology by a driver that pins
+        (libvirt with hw:cpu_policy=dedicated); no driver here does yet, so
+        the list is empty.
+        """
         return []
 
     # -- OpenStack format ------------------------------------------------------
