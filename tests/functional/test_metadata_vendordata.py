@@ -98,3 +98,29 @@ def test_static_and_dynamic_vendordata(api, tmp_path, target, caplog):
         stop()
         undo()
         vendordata.reset()
+
+
+def test_fatal_dynamic_failure_is_a_503(api, target):
+    undo = mdf.set_conf({
+        ("neutron", "metadata_proxy_shared_secret"): mdf.SECRET,
+        ("neutron", "service_metadata_proxy"): True,
+        ("api", "vendordata_providers"): ["DynamicJSON"],
+        ("api", "vendordata_dynamic_failure_fatal"): True,
+        ("api", "vendordata_dynamic_targets"): ["broken@%s/broken" % target]})
+    vendordata.reset()
+    server, stop = mdf.serve_metadata()
+    try:
+        instance = seed.add_server(api, "vd2", flavor=seed.add_flavor(api))
+        headers = mdf.proxy_headers(instance.uuid, instance.project_id)
+        status, _h, body = server.request("/openstack/latest/vendor_data2.json",
+                                          headers=headers)
+        assert status == 503 and b"broken" in body
+        # The rest of the metadata is unaffected, and StaticJSON is off: {}.
+        assert server.request("/openstack/latest/meta_data.json", headers=headers)[0] == 200
+        status, _h, body = server.request("/openstack/latest/vendor_data.json",
+                                          headers=headers)
+        assert (status, json.loads(body)) == (200, {})
+    finally:
+        stop()
+        undo()
+        vendordata.reset()
