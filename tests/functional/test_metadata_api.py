@@ -369,3 +369,17 @@ def test_local_metadata_per_cell_reads_the_cell_database_only(md):
         assert status == 200 and json.loads(body)["uuid"] == instance.uuid
     finally:
         undo()
+
+
+def test_concurrent_first_requests_read_the_instance_once(md, queries):
+    import concurrent.futures
+    api, server = md
+    instance = _server(api)
+    queries.clear()
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(
+            lambda _i: _get(server, "/openstack/latest/meta_data.json", instance)[0],
+            range(16)))
+    assert statuses == [200] * 16
+    reads = [q for q in queries if "FROM instances" in q and "instance_mappings" not in q]
+    assert len(reads) == 1, reads

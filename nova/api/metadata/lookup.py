@@ -57,18 +57,17 @@ def reset_cache():
 
 
 def _cached(key, load):
-    """The cached value of ``key``, or ``load()`` (then cached); None is not cached."""
+    """The cached value of ``key``, or ``load()`` (then cached); None is not cached.
+
+    Concurrent requests for one missing key wait for a single ``load()``
+    (dogpile's per-key lock), so a boot storm reads each instance once.
+    """
     ttl = CONF.api.metadata_cache_expiration
     if ttl <= 0:
         return load()
-    region = _get_region()
-    value = region.get(key, expiration_time=ttl)
-    if value is not dogpile_api.NO_VALUE:
-        return value
-    value = load()
-    if value is not None:
-        region.set(key, value)
-    return value
+    value = _get_region().get_or_create(key, load, expiration_time=ttl,
+                                        should_cache_fn=lambda v: v is not None)
+    return None if value is dogpile_api.NO_VALUE else value
 
 
 def invalidate(md):
