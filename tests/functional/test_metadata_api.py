@@ -102,6 +102,10 @@ def test_meta_data_json_keys_follow_the_version(md):
     assert set(meta("2015-10-15")) == common | {"random_seed", "project_id"}
     assert set(meta("2016-06-30")) == common | {"random_seed", "project_id", "devices"}
     latest = meta("latest")
+    assert _get(server, "/openstack/latest/meta_data.json", instance)[1][
+        "Content-Type"].startswith("application/json")
+    assert _get(server, "/openstack/latest/", instance)[1][
+        "Content-Type"].startswith("text/plain")
     assert set(latest) == common | {"random_seed", "project_id", "devices", "dedicated_cpus"}
     assert latest["uuid"] == instance.uuid
     assert latest["name"] == "vm1"

@@ -226,6 +226,10 @@ def _serve(req):
         response = webob.Response(content_type="text/plain", charset=None)
         response.body = data
         return response
+    if path.rstrip("/").endswith(".json"):
+        response = webob.Response(content_type="application/json", charset="UTF-8")
+        response.text = data
+        return response
     return _text(200, data)
 
 
