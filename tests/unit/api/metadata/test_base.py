@@ -161,3 +161,18 @@ def test_config_drive_files(md):
     ec2 = json.loads(files["ec2/latest/meta-data.json"])
     assert ec2["public-keys"] == {"0": {"openssh-key": KEY}}
     assert ec2["placement"] == {"availability-zone": "az1"}
+
+
+def test_kernel_and_ramdisk_ids_from_2007_12_15():
+    md = base.InstanceMetadata(_instance(kernel_id="0000002a-0000-0000-0000-000000000000",
+                                         ramdisk_id="0000002b-0000-0000-0000-000000000000"))
+    listing = md.lookup("/2007-12-15/meta-data/").split("\n")
+    assert "kernel-id" in listing and "ramdisk-id" in listing
+    assert md.lookup("/latest/meta-data/kernel-id").startswith("aki-")
+    assert md.lookup("/latest/meta-data/ramdisk-id").startswith("ari-")
+    assert "kernel-id" not in md.lookup("/2007-10-10/meta-data/").split("\n")
+    # Without them the keys are absent.
+    plain = base.InstanceMetadata(_instance())
+    assert "kernel-id" not in plain.lookup("/latest/meta-data/").split("\n")
+    with pytest.raises(base.InvalidMetadataPath):
+        plain.lookup("/latest/meta-data/kernel-id")
