@@ -35,7 +35,10 @@ wait_port() {  # name port seconds
 # --- system packages -------------------------------------------------------
 # gcc, python3-dev, pkg-config and libmariadb-dev build mysqlclient, the C
 # MariaDB driver the multi-process deployment tests and benchmarks/boot.py use.
-PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libmariadb-dev ca-certificates
+# cloud-init: its own metadata and config-drive readers are used by tests/functional/test_metadata_*;
+# dosfstools and mtools write and read VFAT config drives without root.
+PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libmariadb-dev ca-certificates cloud-init
+          dosfstools mtools
           rabbitmq-server mariadb-server postgresql)
 
 installed() {

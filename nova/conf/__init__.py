@@ -4,8 +4,10 @@ from oslo_config import cfg
 
 from nova.conf import all_in_one
 from nova.conf import api
+from nova.conf import cache
 from nova.conf import compute
 from nova.conf import conductor
+from nova.conf import configdrive
 from nova.conf import database
 from nova.conf import default
 from nova.conf import filter_scheduler
@@ -20,6 +22,7 @@ from nova.conf import quota
 from nova.conf import scheduler
 from nova.conf import spice
 from nova.conf import upgrade_levels
+from nova.conf import vendordata
 from nova.conf import vmware
 from nova.conf import vnc
 from nova.conf import wsgi
@@ -27,9 +30,9 @@ from nova.conf import wsgi
 CONF = cfg.CONF
 
 # Groups in the order the sample configuration lists them.
-MODULES = (default, all_in_one, api, database, compute, conductor, filter_scheduler, flat_network,
-           glance, image_cache, image_store, libvirt, neutron, placement, quota, scheduler, spice, upgrade_levels, vmware,
-           vnc, wsgi)
+MODULES = (default, configdrive, all_in_one, api, cache, database, compute, conductor,
+           filter_scheduler, flat_network, glance, image_cache, image_store, libvirt, neutron,
+           placement, quota, scheduler, spice, upgrade_levels, vendordata, vmware, vnc, wsgi)
 
 
 def register_all(conf):

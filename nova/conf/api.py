@@ -28,8 +28,26 @@ opts = [
         help='Leave the servers of a cell that does not answer out of server '
              'lists instead of failing the request. From microversion 2.69 they '
              'are listed as minimal records where the listing allows it.'),
-    cfg.StrOpt("vendordata_providers", default="StaticJSON",
-        help='Vendordata providers of the metadata service.'),
+    cfg.ListOpt("vendordata_providers", default=["StaticJSON"],
+        item_type=cfg.types.String(choices=("StaticJSON", "DynamicJSON")),
+        help='Vendordata providers of the metadata service: StaticJSON serves the '
+             'file [api] vendordata_jsonfile_path as vendor_data.json, DynamicJSON '
+             'asks the REST services of [api] vendordata_dynamic_targets and serves '
+             'their answers as vendor_data2.json.'),
+    cfg.StrOpt("vendordata_jsonfile_path",
+        help='JSON file served as vendor_data.json by the StaticJSON provider.'),
+    cfg.ListOpt("vendordata_dynamic_targets", default=[],
+        help='REST services the DynamicJSON provider asks, each NAME@URL; the answer '
+             'of each appears under NAME in vendor_data2.json.'),
+    cfg.StrOpt("vendordata_dynamic_ssl_certfile", default="",
+        help='CA bundle that verifies the dynamic vendordata services.'),
+    cfg.IntOpt("vendordata_dynamic_connect_timeout", default=5, min=3,
+        help='Seconds to wait for a dynamic vendordata service to accept the connection.'),
+    cfg.IntOpt("vendordata_dynamic_read_timeout", default=5, min=0,
+        help='Seconds to wait for a dynamic vendordata service to answer.'),
+    cfg.BoolOpt("vendordata_dynamic_failure_fatal", default=False,
+        help='Whether a failing dynamic vendordata service fails the request (500) '
+             'instead of being logged and skipped.'),
     cfg.IntOpt("metadata_cache_expiration", default=15, min=0,
         help="Seconds the metadata service caches an instance's data; 0 disables."),
     cfg.BoolOpt("local_metadata_per_cell", default=False,

@@ -15,8 +15,10 @@ opts = [
     cfg.StrOpt("ovs_bridge", default='br-int',
              help='Integration bridge OVS ports are plugged into when the binding '
                   'names none.'),
-    cfg.StrOpt("metadata_proxy_shared_secret", default='',
-             help='Secret shared with the Neutron metadata proxy to sign instance IDs.'),
+    cfg.StrOpt("metadata_proxy_shared_secret", default='', secret=True,
+             help='Secret shared with the Neutron metadata proxy: it signs the '
+                  'X-Instance-ID (or X-Metadata-Provider) header with HMAC-SHA256 '
+                  'of this secret, and the metadata API checks the signature.'),
     cfg.BoolOpt("service_metadata_proxy", default=False,
              help='Whether Neutron proxies metadata requests to nova.'),
     cfg.StrOpt("default_floating_pool", default='public',

@@ -24,6 +24,7 @@ from nova.policies import server_actions
 from nova.policies import server_external_events
 from nova.policies import server_groups
 from nova.policies import server_metadata
+from nova.policies import server_password
 from nova.policies import server_tags
 from nova.policies import servers
 from nova.policies import services
@@ -46,6 +47,7 @@ MODULES = (
     server_external_events,
     server_groups,
     server_metadata,
+    server_password,
     server_tags,
     servers,
     services,

@@ -26,6 +26,7 @@ ROUTE_MODULES = (
     "server_actions",
     "server_metadata",
     "server_tags",
+    "server_password",
     "instance_actions",
     "server_external_events",
 )
