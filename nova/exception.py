@@ -564,6 +564,12 @@ class InstanceIsLocked(InstanceInvalidState):
     msg_fmt = "Instance %(instance_uuid)s is locked"
 
 
+class InstanceNotReady(NovaException):
+    """An action that needs the server's compute host, on a server that has none."""
+    msg_fmt = "Instance %(instance_id)s is not ready"
+    code = 409
+
+
 class MetadataLimitExceeded(Forbidden):
     msg_fmt = "Maximum number of metadata items exceeds %(allowed)d"
 

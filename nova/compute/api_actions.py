@@ -7,6 +7,8 @@ compute expects and casts to the instance's host. A server that has no host
 service is down is deleted right here.
 """
 
+import functools
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -20,6 +22,17 @@ from nova import objects
 
 LOG = logging.getLogger(__name__)
 
+
+def check_instance_host(func):
+    """Refuse (InstanceNotReady, a 409) an action that is cast to the server's
+    compute host when the server has none (a build that never got one and
+    ended in ERROR): no compute would ever finish it."""
+    @functools.wraps(func)
+    def wrapper(self, context, instance, *args, **kwargs):
+        if not instance.host:
+            raise exception.InstanceNotReady(instance_id=instance.uuid)
+        return func(self, context, instance, *args, **kwargs)
+    return wrapper
 
 
 class ActionOperations:
@@ -152,6 +165,7 @@ class ActionOperations:
     @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.STOPPED,
                                     vm_states.PAUSED, vm_states.SUSPENDED, vm_states.ERROR],
                           task_state=task_states.ALLOW_REBOOT)
+    @check_instance_host
     def reboot(self, context, instance, reboot_type):
         soft = reboot_type == "SOFT"
         if soft and instance.vm_state != vm_states.ACTIVE:
@@ -173,36 +187,42 @@ class ActionOperations:
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.ERROR])
+    @check_instance_host
     def stop(self, context, instance):
         self._cast_action(context, instance, "stop", task_states.POWERING_OFF,
                           self.compute_rpcapi.stop_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.STOPPED])
+    @check_instance_host
     def start(self, context, instance):
         self._cast_action(context, instance, "start", task_states.POWERING_ON,
                           self.compute_rpcapi.start_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.ACTIVE])
+    @check_instance_host
     def pause(self, context, instance):
         self._cast_action(context, instance, "pause", task_states.PAUSING,
                           self.compute_rpcapi.pause_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.PAUSED])
+    @check_instance_host
     def unpause(self, context, instance):
         self._cast_action(context, instance, "unpause", task_states.UNPAUSING,
                           self.compute_rpcapi.unpause_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.ACTIVE])
+    @check_instance_host
     def suspend(self, context, instance):
         self._cast_action(context, instance, "suspend", task_states.SUSPENDING,
                           self.compute_rpcapi.suspend_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.SUSPENDED])
+    @check_instance_host
     def resume(self, context, instance):
         self._cast_action(context, instance, "resume", task_states.RESUMING,
                           self.compute_rpcapi.resume_instance)
@@ -211,6 +231,7 @@ class ActionOperations:
     @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.PAUSED,
                                     vm_states.RESCUED, vm_states.RESIZED,
                                     vm_states.ERROR])
+    @check_instance_host
     def trigger_crash_dump(self, context, instance):
         self._record_action(context, instance, "trigger_crash_dump")
         self.compute_rpcapi.trigger_crash_dump(instance._context, instance)

@@ -1,5 +1,8 @@
 """DELETE /servers/{id} and the power/lock actions of POST /servers/{id}/action.
 
+An action is a function of ``ACTIONS``, decorated as any route function is
+(``wsgi.api_version`` for the microversions that know it, a schema of its
+body); an action unknown at the request's microversion is a 400.
 Every action answers 202 (the compute does the work) or 409 with Nova's
 "Cannot '<action>' instance <id> while it is in <attr> <state>" when the
 server's state forbids it, and 409 when it is locked by someone else.
@@ -33,7 +36,7 @@ def _run(req, server_id, action, rule, call, *args):
     req.context.can(rule, target=_target(instance))
     try:
         getattr(COMPUTE, call)(req.context, instance, *args)
-    except exception.InstanceIsLocked as exc:
+    except (exception.InstanceIsLocked, exception.InstanceNotReady) as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
     except (exception.InstanceInvalidState, exception.UnexpectedTaskStateError) as exc:
         raise servers.conflict_for_state(exc, action, server_id)
@@ -88,11 +91,9 @@ def _force_delete(req, id):
     _run(req, id, "forceDelete", DEFERRED_DELETE % "force", "force_delete")
 
 
+@wsgi.api_version("2.17")
 @validation.schema(schemas.trigger_crash_dump)
 def _trigger_crash_dump(req, id):
-    if not req.is_at_least("2.17"):
-        raise webob.exc.HTTPBadRequest(
-            explanation="trigger_crash_dump needs microversion 2.17 or later.")
     _run(req, id, "trigger_crash_dump", SERVERS % "trigger_crash_dump",
          "trigger_crash_dump")
 
@@ -129,10 +130,14 @@ ACTIONS = {
 def action(req, id):
     """POST /servers/{id}/action: one of ACTIONS."""
     body = req.get_json()
-    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ACTIONS:
+    name = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else None
+    func = ACTIONS.get(name)
+    # An action of a later microversion (``wsgi.api_version``) is unknown here.
+    if func is None or not wsgi.versions_match(func, req):
+        known = sorted(n for n, f in ACTIONS.items() if wsgi.versions_match(f, req))
         raise webob.exc.HTTPBadRequest(
-            explanation="The action must be one of %s." % ", ".join(sorted(ACTIONS)))
-    ACTIONS[next(iter(body))](req, id)
+            explanation="The action must be one of %s." % ", ".join(known))
+    func(req, id)
     return wsgi.ResponseObject(None, code=202)
 
 

@@ -22,6 +22,12 @@ POLICY = "os_compute_api:os-services:%s"
 
 _ACTIONS = ("enable", "disable", "disable-log-reason", "force-down")
 
+# Services that record themselves but serve HTTP, not RPC: they send no
+# heartbeat, so the list (as upstream's) leaves them out rather than show
+# them down.
+NON_RPC_BINARIES = frozenset(("nova-osapi_compute", "nova-metadata", "nova-novncproxy",
+                              "nova-spicehtml5proxy", "nova-serialproxy"))
+
 
 def _validate(schema, body):
     """Check ``body`` against the schema of the action the URL names."""
@@ -54,8 +60,9 @@ def index(req):
     # 2.69: the compute hosts of a cell that does not answer are listed too,
     # as minimal records, rather than left out.
     cell_down_support = req.is_at_least("2.69")
-    services = api.service_get_all(context, filters=filters, set_zones=True,
-                                   cell_down_support=cell_down_support)
+    services = [s for s in api.service_get_all(context, filters=filters, set_zones=True,
+                                               cell_down_support=cell_down_support)
+                if s.binary not in NON_RPC_BINARIES]
     services.sort(key=lambda s: (s.host or "", s.binary or "",
                                  s.id if s.obj_attr_is_set("id") else 0))
     return {"services": [_view(req, api, s) if s.obj_attr_is_set("id")
