@@ -1,0 +1,188 @@
+"""What other clients than ours found, each checked with a real HTTP request.
+
+Request bodies and responses are compared with the Compute API reference's
+tables: an action without arguments takes ``null`` or ``{}``, a server
+without a host cannot be powered off, os-services lists RPC services only,
+and the POST /servers answer carries what the reference lists.
+"""
+
+import pytest
+
+from nova.api.openstack import api_version
+from nova.compute import vm_states
+from nova import context as nova_context
+from nova import objects
+from tests.functional import compute_seed
+from tests.functional import server_seed as seed
+from tests.functional import stack_fixture
+
+
+@pytest.fixture
+def newest(monkeypatch):
+    monkeypatch.setattr(api_version, "MAX_API_VERSION", "2.100")
+
+
+@pytest.fixture
+def flavor(api):
+    return seed.add_flavor(api)
+
+
+def _action(api, server_id, body, version=None):
+    return api.request("POST", "/servers/%s/action" % server_id, body, version=version,
+                       user="u1", project="p1")
+
+
+def _instance(api, server_id):
+    with nova_context.target_cell(api.ctxt, seed.cell1(api)) as cctxt:
+        return objects.Instance.get_by_uuid(cctxt, server_id)
+
+
+# The no-argument actions, the state each starts from and the task state it sets.
+NO_ARGUMENT_ACTIONS = [
+    ("os-stop", vm_states.ACTIVE, "powering-off"),
+    ("os-start", vm_states.STOPPED, "powering-on"),
+    ("pause", vm_states.ACTIVE, "pausing"),
+    ("unpause", vm_states.PAUSED, "unpausing"),
+    ("suspend", vm_states.ACTIVE, "suspending"),
+    ("resume", vm_states.SUSPENDED, "resuming"),
+]
+
+
+@pytest.mark.parametrize("argument", [None, {}], ids=["null", "empty-object"])
+@pytest.mark.parametrize("name,vm_state,task_state", NO_ARGUMENT_ACTIONS,
+                         ids=[a[0] for a in NO_ARGUMENT_ACTIONS])
+def test_no_argument_actions_take_null_and_an_empty_object(api, flavor, name, vm_state,
+                                                          task_state, argument):
+    server = seed.add_server(api, "s", flavor=flavor, vm_state=vm_state)
+    status, _h, body = _action(api, server.uuid, {name: argument})
+    assert status == 202, body
+    assert _instance(api, server.uuid).task_state == task_state
+
+
+@pytest.mark.parametrize("name", ["os-stop", "lock", "unlock", "pause", "forceDelete"])
+def test_no_argument_actions_still_refuse_arguments(api, flavor, name):
+    server = seed.add_server(api, "s", flavor=flavor)
+    status, _h, body = _action(api, server.uuid, {name: {"force": True}})
+    assert status == 400 and "badRequest" in body
+    status, _h, body = _action(api, server.uuid, {name: "yes"})
+    assert status == 400 and "badRequest" in body
+
+
+def test_lock_and_unlock_take_an_empty_object(api, flavor):
+    server = seed.add_server(api, "s", flavor=flavor)
+    status, _h, _b = _action(api, server.uuid, {"lock": {}})
+    assert status == 202
+    assert _instance(api, server.uuid).locked is True
+    status, _h, _b = _action(api, server.uuid, {"unlock": {}})
+    assert status == 202
+    assert _instance(api, server.uuid).locked is False
+
+
+def test_force_delete_takes_an_empty_object(api, flavor):
+    server = seed.add_server(api, "s", flavor=flavor, vm_state=vm_states.SOFT_DELETED,
+                             host=None)
+    status, _h, body = api.request("POST", "/servers/%s/action" % server.uuid,
+                                   {"forceDelete": {}})
+    assert status == 202, body
+    status, _h, _b = api.request("GET", "/servers/%s" % server.uuid)
+    assert status == 404
+
+
+def test_trigger_crash_dump_is_an_action_of_2_17(api, flavor, newest):
+    server = seed.add_server(api, "s", flavor=flavor)
+    status, _h, body = _action(api, server.uuid, {"trigger_crash_dump": None},
+                               version="2.16")
+    assert status == 400
+    assert "trigger_crash_dump" not in body["badRequest"]["message"]
+    # The reference's body is null only.
+    status, _h, body = _action(api, server.uuid, {"trigger_crash_dump": {}},
+                               version="2.17")
+    assert status == 400
+    status, _h, body = _action(api, server.uuid, {"trigger_crash_dump": None},
+                               version="2.17")
+    assert status == 202, body
+
+
+# The power actions an ERROR server allows.
+@pytest.mark.parametrize("name", ["os-stop", "reboot", "trigger_crash_dump"])
+def test_actions_on_an_error_server_that_never_got_a_host_are_409(api, flavor, newest,
+                                                                  name):
+    server = seed.add_server(api, "s", flavor=flavor, vm_state=vm_states.ERROR,
+                             host=None)
+    body = {"reboot": {"type": "HARD"}} if name == "reboot" else {name: None}
+    status, _h, answer = _action(api, server.uuid, body, version="2.17")
+    assert status == 409, answer
+    assert answer["conflictingRequest"]["message"] == \
+        "Instance %s is not ready" % server.uuid
+    # Nothing is left waiting for a compute that will never answer.
+    instance = _instance(api, server.uuid)
+    assert (instance.vm_state, instance.task_state) == (vm_states.ERROR, None)
+    # It can still be deleted.
+    status, _h, _b = api.request("DELETE", "/servers/%s" % server.uuid, user="u1",
+                                 project="p1")
+    assert status == 204
+
+
+def test_os_services_lists_rpc_services_only(api):
+    compute_seed.add_compute(api, "cmp1")
+    compute_seed.add_service(api, "ctl1", "nova-conductor")
+    compute_seed.add_service(api, "api1", "nova-osapi_compute")
+    compute_seed.add_service(api, "api1", "nova-metadata")
+    compute_seed.add_service(api, "api1", "nova-novncproxy")
+    status, _h, body = api.request("GET", "/os-services")
+    assert status == 200
+    assert sorted((s["host"], s["binary"]) for s in body["services"]) == [
+        ("cmp1", "nova-compute"), ("ctl1", "nova-conductor")]
+    status, _h, body = api.request("GET", "/os-services?binary=nova-osapi_compute")
+    assert status == 200 and body["services"] == []
+    rows = api.osc("compute", "service", "list")
+    assert sorted(r["Binary"] for r in rows) == ["nova-compute", "nova-conductor"]
+
+
+# -- POST /servers against the whole control plane ------------------------------
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    monkeypatch = pytest.MonkeyPatch()
+    tmp_path = tmp_path_factory.mktemp("findings")
+    cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch, compute_hosts=("c1",))
+    try:
+        cloud.flavor = cloud.create_flavor(name="m1.tiny", vcpus=1, ram=512, disk=1,
+                                           flavor_id="1")
+        cloud.image = cloud.create_image()
+        yield cloud
+    finally:
+        stack_fixture.stop_all(stops)
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.37", "2.100"])
+def test_create_answer_has_the_reference_fields(stack, version):
+    server = {"name": "ref", "flavorRef": stack.flavor, "imageRef": stack.image}
+    if version != "2.1":
+        server["networks"] = "none"
+    status, headers, body = stack.request("POST", "/servers", {"server": server},
+                                          version=version)
+    assert status == 202, body
+    answer = body["server"]
+    assert set(answer) == {"id", "links", "OS-DCF:diskConfig", "security_groups",
+                           "adminPass"}
+    assert answer["security_groups"] == [{"name": "default"}]
+    assert answer["OS-DCF:diskConfig"] == "MANUAL"
+    assert [link["rel"] for link in answer["links"]] == ["self", "bookmark"]
+    assert headers["Location"].endswith("/servers/%s" % answer["id"])
+    stack.wait_for_status(answer["id"], ["ACTIVE", "ERROR"])
+    assert stack.request("DELETE", "/servers/%s" % answer["id"])[0] == 204
+    stack.wait_for_gone(answer["id"])
+
+
+def test_create_answer_names_the_requested_security_groups(stack):
+    server = {"name": "sg", "flavorRef": stack.flavor, "imageRef": stack.image,
+              "security_groups": [{"name": "default"}], "OS-DCF:diskConfig": "AUTO"}
+    status, _h, body = stack.request("POST", "/servers", {"server": server})
+    assert status == 202, body
+    assert body["server"]["security_groups"] == [{"name": "default"}]
+    assert body["server"]["OS-DCF:diskConfig"] == "AUTO"
+    stack.wait_for_status(body["server"]["id"], ["ACTIVE", "ERROR"])
+    assert stack.request("DELETE", "/servers/%s" % body["server"]["id"])[0] == 204
+    stack.wait_for_gone(body["server"]["id"])
