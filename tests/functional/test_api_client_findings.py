@@ -186,3 +186,36 @@ def test_create_answer_names_the_requested_security_groups(stack):
     stack.wait_for_status(body["server"]["id"], ["ACTIVE", "ERROR"])
     assert stack.request("DELETE", "/servers/%s" % body["server"]["id"])[0] == 204
     stack.wait_for_gone(body["server"]["id"])
+
+
+# -- os-services request bodies ------------------------------------------------
+
+def test_force_down_takes_the_boolean_strings_of_the_reference(api):
+    service, _node = compute_seed.add_compute(api, "cmp1")
+    status, _h, body = api.request("PUT", "/os-services/force-down",
+                                   {"host": "cmp1", "binary": "nova-compute",
+                                    "forced_down": "true"}, version="2.11")
+    assert status == 200, body
+    assert body["service"]["forced_down"] is True
+    status, _h, body = api.request("PUT", "/os-services/%s" % service.uuid,
+                                   {"forced_down": "False"}, version="2.53")
+    assert status == 200, body
+    assert body["service"]["forced_down"] is False
+    status, _h, body = api.request("PUT", "/os-services/%s" % service.uuid,
+                                   {"forced_down": "maybe"}, version="2.53")
+    assert status == 400 and "badRequest" in body
+
+
+def test_enable_and_disable_accept_a_disabled_reason(api):
+    compute_seed.add_compute(api, "cmp1")
+    status, _h, body = api.request("PUT", "/os-services/disable",
+                                   {"host": "cmp1", "binary": "nova-compute",
+                                    "disabled_reason": "ignored here"})
+    assert status == 200, body
+    assert body["service"] == {"host": "cmp1", "binary": "nova-compute",
+                               "status": "disabled"}
+    status, _h, body = api.request("PUT", "/os-services/enable",
+                                   {"host": "cmp1", "binary": "nova-compute",
+                                    "disabled_reason": "x"})
+    assert status == 200, body
+    assert body["service"]["status"] == "enabled"

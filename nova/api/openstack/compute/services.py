@@ -100,9 +100,10 @@ def _legacy_action(req, action):
                   "disabled_reason": body["disabled_reason"]}
     else:
         _validate(schemas.service_force_down, body)
-        _update_by_host_binary(req, api, body, {"forced_down": body["forced_down"]})
+        forced_down = strutils.bool_from_string(body["forced_down"], strict=True)
+        _update_by_host_binary(req, api, body, {"forced_down": forced_down})
         result = {"host": body["host"], "binary": body["binary"],
-                  "forced_down": body["forced_down"]}
+                  "forced_down": forced_down}
     return {"service": result}
 
 
@@ -132,7 +133,7 @@ def _update_v253(req, service_id):
         service.disabled = status == "disabled"
         service.disabled_reason = body.get("disabled_reason") if service.disabled else None
     if "forced_down" in body:
-        service.forced_down = body["forced_down"]
+        service.forced_down = strutils.bool_from_string(body["forced_down"], strict=True)
     api.service_update(req.context, service)
     availability_zones.set_availability_zones(req.context, [service])
     return {"service": _view(req, api, service)}
