@@ -219,3 +219,21 @@ def test_enable_and_disable_accept_a_disabled_reason(api):
                                     "disabled_reason": "x"})
     assert status == 200, body
     assert body["service"]["status"] == "enabled"
+
+
+def test_block_device_volume_type_is_a_field_of_2_67(stack):
+    def body(version_name):
+        return {"server": {
+            "name": version_name, "flavorRef": stack.flavor, "networks": "none",
+            "block_device_mapping_v2": [{
+                "source_type": "image", "destination_type": "local",
+                "uuid": stack.image, "boot_index": 0, "volume_type": None}]}}
+    status, _h, answer = stack.request("POST", "/servers", body("v266"), version="2.66")
+    assert status == 400
+    assert "volume_type" in answer["badRequest"]["message"]
+    status, _h, answer = stack.request("POST", "/servers", body("v267"), version="2.67")
+    assert status == 202, answer
+    server_id = answer["server"]["id"]
+    stack.wait_for_status(server_id, ["ACTIVE", "ERROR"])
+    assert stack.request("DELETE", "/servers/%s" % server_id)[0] == 204
+    stack.wait_for_gone(server_id)
