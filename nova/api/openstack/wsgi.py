@@ -141,6 +141,23 @@ def versions_match(func, req):
     return req.api_version_request.matches(min_ver, max_ver)
 
 
+def action_function(req, actions):
+    """The function of an action body ``{name: arguments}`` (POST .../action).
+
+    ``actions`` maps each name to its function; one decorated with
+    ``api_version`` is an action only at those microversions. A body that
+    is not exactly one action known at the request's version is a 400.
+    """
+    body = req.get_json()
+    name = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else None
+    func = actions.get(name)
+    if func is None or not versions_match(func, req):
+        known = sorted(n for n, f in actions.items() if versions_match(f, req))
+        raise webob.exc.HTTPBadRequest(
+            explanation="The action must be one of %s." % ", ".join(known))
+    return func
+
+
 # Quota errors are 403s of the API whatever code their class carries.
 _ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota, exception.TooManyInstances)
 

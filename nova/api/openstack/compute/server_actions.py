@@ -129,15 +129,7 @@ ACTIONS = {
 @wsgi.response(202)
 def action(req, id):
     """POST /servers/{id}/action: one of ACTIONS."""
-    body = req.get_json()
-    name = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else None
-    func = ACTIONS.get(name)
-    # An action of a later microversion (``wsgi.api_version``) is unknown here.
-    if func is None or not wsgi.versions_match(func, req):
-        known = sorted(n for n, f in ACTIONS.items() if wsgi.versions_match(f, req))
-        raise webob.exc.HTTPBadRequest(
-            explanation="The action must be one of %s." % ", ".join(known))
-    func(req, id)
+    wsgi.action_function(req, ACTIONS)(req, id)
     return wsgi.ResponseObject(None, code=202)
 
 

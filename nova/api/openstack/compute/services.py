@@ -20,8 +20,6 @@ from nova import exception
 
 POLICY = "os_compute_api:os-services:%s"
 
-_ACTIONS = ("enable", "disable", "disable-log-reason", "force-down")
-
 # Services that record themselves but serve HTTP, not RPC: they send no
 # heartbeat, so the list (as upstream's) leaves them out rather than show
 # them down.
@@ -78,33 +76,45 @@ def _update_by_host_binary(req, api, body, values):
     return api.service_update(req.context, service)
 
 
+def _enable(req, api, body):
+    _validate(schemas.service_update, body)
+    _update_by_host_binary(req, api, body, {"disabled": False, "disabled_reason": None})
+    return {"host": body["host"], "binary": body["binary"], "status": "enabled"}
+
+
+def _disable(req, api, body):
+    _validate(schemas.service_update, body)
+    _update_by_host_binary(req, api, body, {"disabled": True})
+    return {"host": body["host"], "binary": body["binary"], "status": "disabled"}
+
+
+def _disable_log_reason(req, api, body):
+    _validate(schemas.service_disable_log_reason, body)
+    _update_by_host_binary(req, api, body, {"disabled": True,
+                                            "disabled_reason": body["disabled_reason"]})
+    return {"host": body["host"], "binary": body["binary"], "status": "disabled",
+            "disabled_reason": body["disabled_reason"]}
+
+
+@wsgi.api_version("2.11")
+def _force_down(req, api, body):
+    _validate(schemas.service_force_down, body)
+    forced_down = strutils.bool_from_string(body["forced_down"], strict=True)
+    _update_by_host_binary(req, api, body, {"forced_down": forced_down})
+    return {"host": body["host"], "binary": body["binary"], "forced_down": forced_down}
+
+
+# PUT /os-services/<action> before 2.53.
+_ACTIONS = {"enable": _enable, "disable": _disable,
+            "disable-log-reason": _disable_log_reason, "force-down": _force_down}
+
+
 def _legacy_action(req, action):
     """PUT /os-services/{enable|disable|disable-log-reason|force-down} (2.1-2.52)."""
-    if action not in _ACTIONS or (action == "force-down" and not req.is_at_least("2.11")):
+    func = _ACTIONS.get(action)
+    if func is None or not wsgi.versions_match(func, req):
         raise webob.exc.HTTPNotFound(explanation="Unknown action")
-    body = req.get_json()
-    api = _host_api()
-    if action == "enable":
-        _validate(schemas.service_update, body)
-        _update_by_host_binary(req, api, body, {"disabled": False, "disabled_reason": None})
-        result = {"host": body["host"], "binary": body["binary"], "status": "enabled"}
-    elif action == "disable":
-        _validate(schemas.service_update, body)
-        _update_by_host_binary(req, api, body, {"disabled": True})
-        result = {"host": body["host"], "binary": body["binary"], "status": "disabled"}
-    elif action == "disable-log-reason":
-        _validate(schemas.service_disable_log_reason, body)
-        _update_by_host_binary(req, api, body, {"disabled": True,
-                                                "disabled_reason": body["disabled_reason"]})
-        result = {"host": body["host"], "binary": body["binary"], "status": "disabled",
-                  "disabled_reason": body["disabled_reason"]}
-    else:
-        _validate(schemas.service_force_down, body)
-        forced_down = strutils.bool_from_string(body["forced_down"], strict=True)
-        _update_by_host_binary(req, api, body, {"forced_down": forced_down})
-        result = {"host": body["host"], "binary": body["binary"],
-                  "forced_down": forced_down}
-    return {"service": result}
+    return {"service": func(req, _host_api(), req.get_json())}
 
 
 def _update_v253(req, service_id):
