@@ -238,9 +238,24 @@ class ActionOperations:
 
     # -- lock -----------------------------------------------------------------------
 
+    @staticmethod
+    def _check_in_a_cell(instance, method):
+        """A server still a build request has no record to lock: 409 until scheduled."""
+        if getattr(instance, "_build_request", None) is not None:
+            raise exception.InstanceInvalidState(
+                attr="vm_state", instance_uuid=instance.uuid, state=instance.vm_state,
+                method=method)
+
     def lock(self, context, instance, reason=None):
-        """Lock the server; an admin's lock can only be lifted by an admin."""
+        """Lock the server; an admin's lock can only be lifted by an admin.
+
+        The owner locking a server that is already locked changes nothing:
+        an admin's lock stays the admin's.
+        """
+        self._check_in_a_cell(instance, "lock")
         is_owner = instance.project_id == context.project_id
+        if instance.locked and is_owner:
+            return
         instance.locked = True
         instance.locked_by = "owner" if is_owner else "admin"
         if reason:
@@ -250,11 +265,14 @@ class ActionOperations:
         self._record_action(context, instance, "lock")
 
     def is_expected_locked_by(self, context, instance):
+        """Whether ``context`` may unlock without the override rule: the server
+        is not locked, or locked by the caller's side (owner or admin)."""
         is_owner = instance.project_id == context.project_id
         expected = "owner" if is_owner else "admin"
-        return instance.locked_by == expected
+        return not instance.locked_by or instance.locked_by == expected
 
     def unlock(self, context, instance):
+        self._check_in_a_cell(instance, "unlock")
         instance.locked = False
         instance.locked_by = None
         if "locked_reason" in (instance.system_metadata or {}):

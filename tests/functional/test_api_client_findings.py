@@ -78,6 +78,37 @@ def test_lock_and_unlock_take_an_empty_object(api, flavor):
     assert _instance(api, server.uuid).locked is False
 
 
+def test_the_owner_may_unlock_a_server_nobody_locked(api, flavor):
+    server = seed.add_server(api, "s", flavor=flavor)
+    status, _h, body = _action(api, server.uuid, {"unlock": None})
+    assert status == 202, body
+    assert _instance(api, server.uuid).locked is False
+
+
+def test_the_owner_locking_again_does_not_take_over_an_admin_lock(api, flavor):
+    server = seed.add_server(api, "s", flavor=flavor)
+    status, _h, _b = api.request("POST", "/servers/%s/action" % server.uuid,
+                                 {"lock": None})
+    assert status == 202
+    status, _h, _b = _action(api, server.uuid, {"lock": None})
+    assert status == 202
+    instance = _instance(api, server.uuid)
+    assert (instance.locked, instance.locked_by) == (True, "admin")
+    status, _h, body = _action(api, server.uuid, {"unlock": None})
+    assert status == 403 and "unlock_override" in body["forbidden"]["message"]
+    assert _instance(api, server.uuid).locked is True
+
+
+@pytest.mark.parametrize("name", ["lock", "unlock"])
+def test_lock_and_unlock_of_a_server_not_yet_scheduled_are_409(api, flavor, name):
+    build_request = seed.add_build_request(api, "b", flavor=flavor)
+    status, _h, body = _action(api, build_request.instance_uuid, {name: None})
+    assert status == 409, body
+    assert body["conflictingRequest"]["message"] == (
+        "Cannot '%s' instance %s while it is in vm_state building"
+        % (name, build_request.instance_uuid))
+
+
 def test_force_delete_takes_an_empty_object(api, flavor):
     server = seed.add_server(api, "s", flavor=flavor, vm_state=vm_states.SOFT_DELETED,
                              host=None)

@@ -114,7 +114,10 @@ def _unlock(req, id):
     if not COMPUTE.is_expected_locked_by(context, instance):
         # Someone else's lock (an admin's, for an owner): only an override lifts it.
         context.can(LOCK % "unlock:unlock_override", target=_target(instance))
-    COMPUTE.unlock(context, instance)
+    try:
+        COMPUTE.unlock(context, instance)
+    except exception.InstanceInvalidState as exc:
+        raise servers.conflict_for_state(exc, "unlock", id)
 
 
 ACTIONS = {
