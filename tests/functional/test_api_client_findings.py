@@ -170,6 +170,19 @@ def test_os_services_lists_rpc_services_only(api):
     assert sorted(r["Binary"] for r in rows) == ["nova-compute", "nova-conductor"]
 
 
+def test_zone_details_list_rpc_services_only(api):
+    compute_seed.add_compute(api, "cmp1")
+    compute_seed.add_service(api, "ctl1", "nova-conductor")
+    for binary in ("nova-osapi_compute", "nova-metadata", "nova-novncproxy",
+                   "nova-spicehtml5proxy"):
+        compute_seed.add_service(api, "ctl1", binary)
+    status, _h, body = api.request("GET", "/os-availability-zone/detail")
+    assert status == 200
+    services = {(host, binary) for zone in body["availabilityZoneInfo"]
+                for host, binaries in (zone["hosts"] or {}).items() for binary in binaries}
+    assert services == {("cmp1", "nova-compute"), ("ctl1", "nova-conductor")}
+
+
 # -- POST /servers against the whole control plane ------------------------------
 
 @pytest.fixture(scope="module")

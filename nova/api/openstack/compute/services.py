@@ -9,6 +9,7 @@ from oslo_utils import strutils
 from oslo_utils import uuidutils
 import webob.exc
 
+from nova.api.openstack import common
 from nova.api.openstack.compute.schemas import services as schemas
 from nova.api.openstack.compute.views import services as views
 from nova.api.openstack import wsgi
@@ -20,11 +21,6 @@ from nova import exception
 
 POLICY = "os_compute_api:os-services:%s"
 
-# Services that record themselves but serve HTTP, not RPC: they send no
-# heartbeat, so the list (as upstream's) leaves them out rather than show
-# them down.
-NON_RPC_BINARIES = frozenset(("nova-osapi_compute", "nova-metadata", "nova-novncproxy",
-                              "nova-spicehtml5proxy", "nova-serialproxy"))
 
 
 def _validate(schema, body):
@@ -60,7 +56,7 @@ def index(req):
     cell_down_support = req.is_at_least("2.69")
     services = [s for s in api.service_get_all(context, filters=filters, set_zones=True,
                                                cell_down_support=cell_down_support)
-                if s.binary not in NON_RPC_BINARIES]
+                if s.binary not in common.HTTP_ONLY_BINARIES]
     services.sort(key=lambda s: (s.host or "", s.binary or "",
                                  s.id if s.obj_attr_is_set("id") else 0))
     return {"services": [_view(req, api, s) if s.obj_attr_is_set("id")
