@@ -24,15 +24,12 @@ A function returns a dict (serialised as JSON with the status of
 import functools
 import json
 
-from oslo_log import log as logging
 import webob
 import webob.exc
 
 from nova.api.openstack import api_version as api_version_mod
 from nova.api.openstack import faults
 from nova import exception
-
-LOG = logging.getLogger(__name__)
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
 
@@ -158,14 +155,14 @@ def action_function(req, actions):
     return func
 
 
-# Quota errors are 403s of the API whatever code their class carries.
-_ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota, exception.TooManyInstances)
+# Quota errors (TooManyInstances is an OverQuota) are expected wherever they occur.
+_ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota)
 
 
 def _passes_through(exc, codes):
     from nova.api import validation
     if isinstance(exc, (VersionNotFoundForAPIMethod, validation.ValidationError,
-                        exception.PolicyNotAuthorized)):
+                        exception.PolicyNotAuthorized, faults.UnexpectedError)):
         return True
     if isinstance(exc, webob.exc.HTTPException):
         return exc.status_int in codes

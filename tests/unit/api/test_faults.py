@@ -39,13 +39,20 @@ def _raise(req, kind):
     raise ValueError("secret detail %s" % kind)
 
 
+@wsgi.expected_errors(404)
+def _nested(req, kind):
+    """A route function that calls another one: its 500 is not wrapped twice."""
+    return _raise(req, kind)
+
+
 def _undeclared(req, kind):
     """No expected_errors: NovaExceptions keep their own code."""
     raise exception.InstanceNotReady(instance_id=kind)
 
 
 class _Module:
-    ROUTES = [("/errors/{kind}", {"GET": _raise, "POST": _undeclared})]
+    ROUTES = [("/errors/{kind}", {"GET": _raise, "POST": _undeclared}),
+              ("/nested/{kind}", {"GET": _nested})]
 
 
 def _app(monkeypatch):
@@ -81,6 +88,15 @@ def test_undeclared_errors_are_logged_500s_naming_only_the_class(monkeypatch, ca
     assert [type(r.exc_info[1]) for r in logged] == [exception.Conflict,
                                                       ValueError]
     assert "API method _raise" in logged[1].getMessage()
+
+
+def test_a_500_of_a_nested_route_function_names_the_original_error(monkeypatch, caplog):
+    caplog.set_level(logging.ERROR, logger="nova.api.openstack.faults")
+    status, _h, body = _call(_app(monkeypatch), "GET", "/nested/other")
+    assert status == 500
+    assert body["computeFault"]["message"].endswith("\nValueError")
+    logged = [r for r in caplog.records if r.exc_info]
+    assert len(logged) == 1 and "API method _raise" in logged[0].getMessage()
 
 
 def test_quota_errors_are_matched_by_class(monkeypatch):
