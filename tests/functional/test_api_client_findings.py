@@ -6,6 +6,8 @@ without a host cannot be powered off, os-services lists RPC services only,
 and the POST /servers answer carries what the reference lists.
 """
 
+import base64
+
 import pytest
 
 from nova.api.openstack import api_version
@@ -279,5 +281,25 @@ def test_block_device_volume_type_is_a_field_of_2_67(stack):
     assert status == 202, answer
     server_id = answer["server"]["id"]
     stack.wait_for_status(server_id, ["ACTIVE", "ERROR"])
+    assert stack.request("DELETE", "/servers/%s" % server_id)[0] == 204
+    stack.wait_for_gone(server_id)
+
+
+def test_user_data_may_be_base64_with_line_breaks(stack):
+    script = b"#cloud-config\nruncmd:\n  - echo " + b"x" * 120 + b"\n"
+    wrapped = base64.encodebytes(script).decode()  # 76-character lines, as MIME wants
+    assert "\n" in wrapped.strip()
+    server = {"name": "ud", "flavorRef": stack.flavor, "imageRef": stack.image,
+              "user_data": wrapped}
+    status, _h, body = stack.request("POST", "/servers", {"server": server})
+    assert status == 202, body
+    server_id = body["server"]["id"]
+    stack.wait_for_status(server_id, ["ACTIVE", "ERROR"])
+    status, _h, body = stack.request("GET", "/servers/%s" % server_id, version="2.3")
+    assert base64.b64decode(body["server"]["OS-EXT-SRV-ATTR:user_data"]) == script
+    # Other characters outside the alphabet are still refused.
+    server["user_data"] = wrapped.replace("\n", "!", 1)
+    status, _h, body = stack.request("POST", "/servers", {"server": server})
+    assert status == 400 and "user_data" in body["badRequest"]["message"]
     assert stack.request("DELETE", "/servers/%s" % server_id)[0] == 204
     stack.wait_for_gone(server_id)

@@ -57,6 +57,11 @@ def _http_error(exc):
     raise exc
 
 
+def _user_data(user_data):
+    """The base64 text of ``user_data`` without the line breaks some encoders add."""
+    return "".join(user_data.split()) if user_data else user_data
+
+
 def _generate_password():
     import secrets
     alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -174,7 +179,8 @@ def create(req):
             context, flavor, image_id, display_name=server["name"],
             display_description=server.get("description"),
             hostname=server.get("hostname"), key_name=server.get("key_name"),
-            user_data=server.get("user_data"), metadata=server.get("metadata"),
+            user_data=_user_data(server.get("user_data")),
+            metadata=server.get("metadata"),
             availability_zone=server.get("availability_zone"),
             requested_networks=_requested_networks(req, networks),
             security_groups=[g["name"] for g in server.get("security_groups", [])] or None,
