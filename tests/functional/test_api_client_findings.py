@@ -303,3 +303,15 @@ def test_user_data_may_be_base64_with_line_breaks(stack):
     assert status == 400 and "user_data" in body["badRequest"]["message"]
     assert stack.request("DELETE", "/servers/%s" % server_id)[0] == 204
     stack.wait_for_gone(server_id)
+
+
+# -- query strings -----------------------------------------------------------------
+
+def test_limits_take_the_reserved_parameter_of_the_reference(api):
+    status, _h, plain = api.request("GET", "/limits", version="2.75")
+    assert status == 200
+    status, _h, body = api.request("GET", "/limits?reserved=1", version="2.75")
+    assert status == 200, body
+    assert body == plain
+    status, _h, body = api.request("GET", "/limits?reserverd=1", version="2.75")
+    assert status == 400 and "reserverd" in body["badRequest"]["message"]
