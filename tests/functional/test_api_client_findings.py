@@ -111,11 +111,12 @@ def test_lock_and_unlock_of_a_server_not_yet_scheduled_are_409(api, flavor, name
         % (name, build_request.instance_uuid))
 
 
-def test_force_delete_takes_an_empty_object(api, flavor):
+@pytest.mark.parametrize("argument", [{}, ""], ids=["empty-object", "empty-string"])
+def test_force_delete_takes_what_clients_send(api, flavor, argument):
     server = seed.add_server(api, "s", flavor=flavor, vm_state=vm_states.SOFT_DELETED,
                              host=None)
     status, _h, body = api.request("POST", "/servers/%s/action" % server.uuid,
-                                   {"forceDelete": {}})
+                                   {"forceDelete": argument})
     assert status == 202, body
     status, _h, _b = api.request("GET", "/servers/%s" % server.uuid)
     assert status == 404

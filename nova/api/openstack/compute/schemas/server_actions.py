@@ -39,7 +39,10 @@ suspend = _no_body("suspend")
 resume = _no_body("resume")
 lock = _no_body("lock")
 unlock = _no_body("unlock")
-force_delete = _no_body("forceDelete")
+# gophercloud sends {"forceDelete": ""}.
+force_delete = _no_body("forceDelete", {"oneOf": [
+    {"type": ["null", "object"], "properties": {}, "additionalProperties": False},
+    {"type": "string", "enum": [""]}]})
 # The API reference (and upstream's schema) take only null here.
 trigger_crash_dump = _no_body("trigger_crash_dump", {"type": "null"})
 
