@@ -1,9 +1,13 @@
 """What other clients than ours found, each checked with a real HTTP request.
 
-Request bodies and responses are compared with the Compute API reference's
-tables: an action without arguments takes ``null`` or ``{}``, a server
-without a host cannot be powered off, os-services lists RPC services only,
-and the POST /servers answer carries what the reference lists.
+Request bodies, query strings and responses compared with the Compute API
+reference's tables and with what other clients (gophercloud, Ruby's fog,
+Horizon, novaclient) send: an action without arguments takes ``null`` or
+``{}``; a server without a host cannot be powered off; lock and unlock follow
+the owner/admin rules; os-services and the zones list RPC services only;
+booleans and base64 take the forms the reference allows; a field or
+parameter belongs to the microversions the reference gives it; and the
+POST /servers answer carries what the reference lists.
 """
 
 import base64
