@@ -68,10 +68,6 @@ class OrphanedObjectError(NovaException):
     msg_fmt = "Cannot call %(method)s on orphaned %(objtype)s object"
 
 
-class IncompatibleObjectVersion(NovaException):
-    msg_fmt = "Version %(objver)s of %(objname)s is not supported"
-
-
 class ConfigNotFound(NovaException):
     msg_fmt = "Could not find config at %(path)s"
 
@@ -94,17 +90,8 @@ class ServiceTopicExists(NovaException):
     code = 409
 
 
-class ServiceTooOld(Invalid):
-    msg_fmt = ("This service is older (v%(thisver)i) than the minimum "
-               "(v%(minver)i) version of the rest of the deployment.")
-
-
 class ComputeHostNotFound(NotFound):
     msg_fmt = "Compute host %(host)s could not be found."
-
-
-class ComputeHostNotCreated(NotFound):
-    msg_fmt = "Compute host %(name)s needs to be created first before updating."
 
 
 class HostMappingNotFound(NotFound):
@@ -131,10 +118,6 @@ class InstanceMappingExists(Conflict):
     msg_fmt = "Instance %(uuid)s is already mapped to a cell."
 
 
-class CellTimeout(NotFound):
-    msg_fmt = "Timeout waiting for response from cell"
-
-
 class InstanceNotFound(NotFound):
     msg_fmt = "Instance %(instance_id)s could not be found."
 
@@ -146,10 +129,6 @@ class InstanceExists(NovaException):
 
 class InstanceInfoCacheNotFound(NotFound):
     msg_fmt = "Info cache for instance %(instance_uuid)s could not be found."
-
-
-class InstanceFaultNotFound(NotFound):
-    msg_fmt = "No fault recorded for instance %(instance_uuid)s."
 
 
 class UnexpectedTaskStateError(Conflict):
@@ -233,10 +212,6 @@ class InstanceGroupIdExists(Conflict):
     msg_fmt = "Instance group %(group_uuid)s already exists."
 
 
-class InstanceGroupMemberNotFound(NotFound):
-    msg_fmt = "Instance group %(group_uuid)s has no member with id %(instance_id)s."
-
-
 class MigrationNotFound(NotFound):
     msg_fmt = "Migration %(migration_id)s could not be found."
 
@@ -287,10 +262,6 @@ class TooManyInstances(OverQuota):
                "%(used)s of %(allowed)s %(overs)s")
 
 
-class ConsoleAuthTokenNotFound(NotFound):
-    msg_fmt = "Console token could not be found."
-
-
 class TagNotFound(NotFound):
     msg_fmt = "Tag %(tag)s could not be found on instance %(instance_id)s."
 
@@ -301,10 +272,6 @@ class DBNotAllowed(NovaException):
 
 class DatabaseNotConfigured(NovaException):
     msg_fmt = "The %(database)s database is not configured: set [%(group)s] connection."
-
-
-class MessagingTimeout(NovaException):
-    msg_fmt = "Timed out waiting for a reply from %(topic)s."
 
 
 # --- cell-database objects (instances, tags, BDMs, migrations) ---
@@ -355,10 +322,6 @@ class QuotaClassExists(Conflict):
 
 class InvalidQuotaValue(Invalid):
     msg_fmt = "Change would make usage less than 0 for the following resources: %(unders)s"
-
-
-class InvalidQuotaMethodUsage(Invalid):
-    msg_fmt = "Wrong quota method %(method)s used on resource %(res)s"
 
 
 class InstanceGroupSaveException(NovaException):
@@ -491,10 +454,6 @@ class PortInUse(Invalid):
     code = 409
 
 
-class PortNotUsable(Invalid):
-    msg_fmt = "Port %(port_id)s not usable for instance %(instance)s."
-
-
 class PortRequiresFixedIP(Invalid):
     msg_fmt = "Port %(port_id)s requires a FixedIP in order to be used."
 
@@ -529,10 +488,6 @@ class NetworkError(NovaException):
 
 
 # --- Placement (the report client, nova/scheduler/client/report.py) ---
-
-class PlacementAPIConnectFailure(NovaException):
-    msg_fmt = "Unable to communicate with the Placement API."
-
 
 class ResourceProviderNotFound(NotFound):
     msg_fmt = "No such resource provider %(name_or_uuid)s."
@@ -609,6 +564,12 @@ class InstanceIsLocked(InstanceInvalidState):
     msg_fmt = "Instance %(instance_uuid)s is locked"
 
 
+class InstanceNotReady(NovaException):
+    """An action that needs the server's compute host, on a server that has none."""
+    msg_fmt = "Instance %(instance_id)s is not ready"
+    code = 409
+
+
 class MetadataLimitExceeded(Forbidden):
     msg_fmt = "Maximum number of metadata items exceeds %(allowed)d"
 
@@ -664,10 +625,6 @@ class InstanceEventTimeout(NovaException):
 
 class InstanceEventFailed(NovaException):
     msg_fmt = "Event %(event)s of instance %(instance_uuid)s failed"
-
-
-class VirtualInterfaceCreateException(NovaException):
-    msg_fmt = "Virtual Interface creation failed"
 
 
 class UnsupportedPolicyException(Invalid):

@@ -7,6 +7,8 @@ compute expects and casts to the instance's host. A server that has no host
 service is down is deleted right here.
 """
 
+import functools
+
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -20,6 +22,17 @@ from nova import objects
 
 LOG = logging.getLogger(__name__)
 
+
+def check_instance_host(func):
+    """Refuse (InstanceNotReady, a 409) an action that is cast to the server's
+    compute host when the server has none (a build that never got one and
+    ended in ERROR): no compute would ever finish it."""
+    @functools.wraps(func)
+    def wrapper(self, context, instance, *args, **kwargs):
+        if not instance.host:
+            raise exception.InstanceNotReady(instance_id=instance.uuid)
+        return func(self, context, instance, *args, **kwargs)
+    return wrapper
 
 
 class ActionOperations:
@@ -152,6 +165,7 @@ class ActionOperations:
     @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.STOPPED,
                                     vm_states.PAUSED, vm_states.SUSPENDED, vm_states.ERROR],
                           task_state=task_states.ALLOW_REBOOT)
+    @check_instance_host
     def reboot(self, context, instance, reboot_type):
         soft = reboot_type == "SOFT"
         if soft and instance.vm_state != vm_states.ACTIVE:
@@ -173,36 +187,42 @@ class ActionOperations:
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.ERROR])
+    @check_instance_host
     def stop(self, context, instance):
         self._cast_action(context, instance, "stop", task_states.POWERING_OFF,
                           self.compute_rpcapi.stop_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.STOPPED])
+    @check_instance_host
     def start(self, context, instance):
         self._cast_action(context, instance, "start", task_states.POWERING_ON,
                           self.compute_rpcapi.start_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.ACTIVE])
+    @check_instance_host
     def pause(self, context, instance):
         self._cast_action(context, instance, "pause", task_states.PAUSING,
                           self.compute_rpcapi.pause_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.PAUSED])
+    @check_instance_host
     def unpause(self, context, instance):
         self._cast_action(context, instance, "unpause", task_states.UNPAUSING,
                           self.compute_rpcapi.unpause_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.ACTIVE])
+    @check_instance_host
     def suspend(self, context, instance):
         self._cast_action(context, instance, "suspend", task_states.SUSPENDING,
                           self.compute_rpcapi.suspend_instance)
 
     @check_instance_lock
     @check_instance_state(vm_state=[vm_states.SUSPENDED])
+    @check_instance_host
     def resume(self, context, instance):
         self._cast_action(context, instance, "resume", task_states.RESUMING,
                           self.compute_rpcapi.resume_instance)
@@ -211,15 +231,31 @@ class ActionOperations:
     @check_instance_state(vm_state=[vm_states.ACTIVE, vm_states.PAUSED,
                                     vm_states.RESCUED, vm_states.RESIZED,
                                     vm_states.ERROR])
+    @check_instance_host
     def trigger_crash_dump(self, context, instance):
         self._record_action(context, instance, "trigger_crash_dump")
         self.compute_rpcapi.trigger_crash_dump(instance._context, instance)
 
     # -- lock -----------------------------------------------------------------------
 
+    @staticmethod
+    def _check_in_a_cell(instance, method):
+        """A server still a build request has no record to lock: 409 until scheduled."""
+        if getattr(instance, "_build_request", None) is not None:
+            raise exception.InstanceInvalidState(
+                attr="vm_state", instance_uuid=instance.uuid, state=instance.vm_state,
+                method=method)
+
     def lock(self, context, instance, reason=None):
-        """Lock the server; an admin's lock can only be lifted by an admin."""
+        """Lock the server; an admin's lock can only be lifted by an admin.
+
+        The owner locking a server that is already locked changes nothing:
+        an admin's lock stays the admin's.
+        """
+        self._check_in_a_cell(instance, "lock")
         is_owner = instance.project_id == context.project_id
+        if instance.locked and is_owner:
+            return
         instance.locked = True
         instance.locked_by = "owner" if is_owner else "admin"
         if reason:
@@ -229,11 +265,14 @@ class ActionOperations:
         self._record_action(context, instance, "lock")
 
     def is_expected_locked_by(self, context, instance):
+        """Whether ``context`` may unlock without the override rule: the server
+        is not locked, or locked by the caller's side (owner or admin)."""
         is_owner = instance.project_id == context.project_id
         expected = "owner" if is_owner else "admin"
-        return instance.locked_by == expected
+        return not instance.locked_by or instance.locked_by == expected
 
     def unlock(self, context, instance):
+        self._check_in_a_cell(instance, "unlock")
         instance.locked = False
         instance.locked_by = None
         if "locked_reason" in (instance.system_metadata or {}):

@@ -7,6 +7,13 @@ import webob.exc
 
 CONF = cfg.CONF
 
+# Services that record themselves but serve HTTP, not RPC: they send no
+# heartbeat, so os-services and the zones' host lists leave them out (as
+# upstream's, which records only the API services and shows none of them)
+# rather than show them down.
+HTTP_ONLY_BINARIES = frozenset(("nova-osapi_compute", "nova-metadata", "nova-novncproxy",
+                                "nova-spicehtml5proxy", "nova-serialproxy"))
+
 
 def _int_param(req, name, minimum):
     value = req.GET.get(name)

@@ -1,8 +1,10 @@
 """Errors as the compute API renders them: ``{"<name>": {"code": N, "message": ...}}``.
 
-``FaultWrapper`` is the paste filter that turns anything escaping the
-application into such a body; unexpected errors become a logged 500
-``computeFault`` that names the request id and hides the traceback.
+``fault_for`` is the one function that turns an exception into such a body:
+the router calls it for whatever a route function raises, and
+``FaultWrapper``, the paste filter, for anything else escaping the
+application. Unexpected errors become a logged 500 ``computeFault`` that names
+the request id and hides the traceback.
 """
 
 import json
@@ -63,44 +65,50 @@ def add_version_headers(request, response):
     response.headers["Vary"] = ", ".join(_VERSION_HEADERS)
 
 
-def _explanation(exc):
-    explanation = getattr(exc, "explanation", None) or str(exc)
-    # webob appends its template detail; keep the text a person reads.
-    return explanation
+class UnexpectedError(Exception):
+    """An error a route function did not declare (``wsgi.expected_errors``): a 500."""
+
+    def __init__(self, error, where):
+        super().__init__(error)
+        self.error = error
+        self.where = where
 
 
-def from_exception(exc, request=None):
-    """Map a webob HTTP error or a NovaException to a fault response."""
+_INTERNAL_MESSAGE = ("Unexpected API Error. Please report this at "
+                     "https://bugs.launchpad.net/nova/ and attach the Nova API log if "
+                     "possible.\n%s")
+
+
+def fault_for(exc, request):
+    """The response for an exception: the one place an error becomes a fault body.
+
+    A webob HTTP error keeps its status and explanation (and its ``Allow`` /
+    ``Retry-After`` headers); a NovaException with a 4xx ``code`` becomes that
+    fault with its message; anything else, and any error a route function
+    did not declare, is a logged 500 ``computeFault`` that names the error's
+    class and the request id, never its text (unless the NovaException is
+    ``safe``).
+    """
     if isinstance(exc, webob.exc.HTTPException):
         code = exc.status_int
         if code < 400:
             return exc
-        headers = {}
-        if code == 405 and exc.headers.get("Allow"):
-            headers["Allow"] = exc.headers["Allow"]
-        if exc.headers.get("Retry-After"):
-            headers["Retry-After"] = exc.headers["Retry-After"]
-        return fault_response(code, _explanation(exc), request, headers)
-    if isinstance(exc, exception.NovaException):
-        code = int(getattr(exc, "code", 500) or 500)
-        if code >= 500:
-            return None
-        return fault_response(code, exc.format_message() if hasattr(exc, "format_message")
-                              else str(exc), request)
-    return None
-
-
-def internal_error(exc, request):
-    """A 500 computeFault for an unexpected error, logged with the request id."""
-    request_id = request.environ.get("openstack.request_id", "-")
-    LOG.exception("Unexpected error serving %(method)s %(path)s (request %(rid)s): %(exc)s",
-                  {"method": request.method, "path": request.path, "rid": request_id,
-                   "exc": exc})
-    message = ("Unexpected API Error. Please report this at "
-               "https://bugs.launchpad.net/nova/ and attach the Nova API log if possible.\n"
-               "%s" % type(exc).__name__)
-    if isinstance(exc, exception.NovaException) and getattr(exc, "safe", False):
-        message = str(exc)
+        headers = {name: exc.headers[name] for name in ("Allow", "Retry-After")
+                   if exc.headers.get(name)}
+        return fault_response(code, exc.explanation or str(exc), request, headers)
+    if isinstance(exc, exception.NovaException) and int(exc.code or 500) < 500:
+        return fault_response(int(exc.code), exc.format_message(), request)
+    where = "API method %s" % exc.where if isinstance(exc, UnexpectedError) \
+        else "the API"
+    error = exc.error if isinstance(exc, UnexpectedError) else exc
+    LOG.error("Unexpected error in %(where)s serving %(method)s %(path)s (request "
+              "%(rid)s): %(exc)s",
+              {"where": where, "method": request.method, "path": request.path,
+               "rid": request.environ.get("openstack.request_id", "-"), "exc": error},
+              exc_info=(type(error), error, error.__traceback__))
+    message = _INTERNAL_MESSAGE % type(error).__name__
+    if isinstance(error, exception.NovaException) and error.safe:
+        message = error.format_message()
     return fault_response(500, message, request)
 
 
@@ -111,8 +119,5 @@ class FaultWrapper(middleware.Middleware):
     def __call__(self, request):
         try:
             return request.get_response(self.application)
-        except Exception as exc:  # the one place everything ends up
-            response = from_exception(exc, request)
-            if response is None:
-                response = internal_error(exc, request)
-            return response
+        except Exception as exc:  # an error of a filter below, or of an app
+            return fault_for(exc, request)

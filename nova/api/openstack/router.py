@@ -107,8 +107,6 @@ class APIRouterV21:
                       if k not in ("controller", "action", "format")}
             resp = wsgi.invoke(func, req, kwargs)
         except Exception as exc:
-            resp = faults.from_exception(exc, req)
-            if resp is None:
-                resp = faults.internal_error(exc, req)
+            resp = faults.fault_for(exc, req)
         faults.add_version_headers(req, resp)
         return resp

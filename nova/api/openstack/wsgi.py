@@ -24,14 +24,12 @@ A function returns a dict (serialised as JSON with the status of
 import functools
 import json
 
-from oslo_log import log as logging
 import webob
 import webob.exc
 
 from nova.api.openstack import api_version as api_version_mod
+from nova.api.openstack import faults
 from nova import exception
-
-LOG = logging.getLogger(__name__)
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
 
@@ -76,14 +74,6 @@ class Request(webob.Request):
         self.environ["nova.json_body"] = body
         return body
 
-    def cache_db_items(self, key, items, item_key="id"):
-        cache = self.environ.setdefault("nova.db_cache." + key, {})
-        for item in items:
-            cache[item[item_key]] = item
-
-    def get_db_item(self, key, item_id):
-        return self.environ.get("nova.db_cache." + key, {}).get(item_id)
-
 
 class ResponseObject:
     """A route function's result with its own status code and headers."""
@@ -124,7 +114,11 @@ def response(code):
 
 
 def api_version(min_ver=api_version_mod.MIN_API_VERSION, max_ver=None):
-    """Serve the function only for microversions in [min_ver, max_ver]; else 404."""
+    """Serve the function only for microversions in [min_ver, max_ver]; else 404.
+
+    The range is also kept on the function (``versions_match``) so that a
+    dispatcher, such as the server actions', can tell before calling it.
+    """
     def decorator(func):
         @functools.wraps(func)
         def wrapper(req, *args, **kwargs):
@@ -132,25 +126,57 @@ def api_version(min_ver=api_version_mod.MIN_API_VERSION, max_ver=None):
                 raise VersionNotFoundForAPIMethod(
                     explanation="The resource could not be found.")
             return func(req, *args, **kwargs)
+        wrapper.wsgi_versions = (min_ver, max_ver)
         return wrapper
     return decorator
+
+
+def versions_match(func, req):
+    """Whether ``func`` (maybe decorated with ``api_version``) serves ``req``'s version."""
+    min_ver, max_ver = getattr(func, "wsgi_versions", (api_version_mod.MIN_API_VERSION,
+                                                       None))
+    return req.api_version_request.matches(min_ver, max_ver)
+
+
+def action_function(req, actions):
+    """The function of an action body ``{name: arguments}`` (POST .../action).
+
+    ``actions`` maps each name to its function; one decorated with
+    ``api_version`` is an action only at those microversions. A body that
+    is not exactly one action known at the request's version is a 400.
+    """
+    body = req.get_json()
+    name = next(iter(body)) if isinstance(body, dict) and len(body) == 1 else None
+    func = actions.get(name)
+    if func is None or not versions_match(func, req):
+        known = sorted(n for n, f in actions.items() if versions_match(f, req))
+        raise webob.exc.HTTPBadRequest(
+            explanation="The action must be one of %s." % ", ".join(known))
+    return func
+
+
+# Quota errors (TooManyInstances is an OverQuota) are expected wherever they occur.
+_ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota)
 
 
 def _passes_through(exc, codes):
     from nova.api import validation
     if isinstance(exc, (VersionNotFoundForAPIMethod, validation.ValidationError,
-                        exception.PolicyNotAuthorized)):
+                        exception.PolicyNotAuthorized, faults.UnexpectedError)):
         return True
     if isinstance(exc, webob.exc.HTTPException):
         return exc.status_int in codes
     if isinstance(exc, exception.NovaException):
-        return int(exc.code) in codes or exc.__class__.__name__ in (
-            "QuotaError", "OverQuota", "TooManyInstances")
+        return int(exc.code) in codes or isinstance(exc, _ALWAYS_EXPECTED)
     return False
 
 
 def expected_errors(codes):
-    """Let the listed HTTP error codes through; anything else is a logged 500."""
+    """Let the listed HTTP error codes through; anything else becomes a logged 500.
+
+    The error itself is rendered by ``faults.fault_for`` (as every other one
+    is); this decorator only decides that it was not one the method declares.
+    """
     if isinstance(codes, int):
         codes = (codes,)
     codes = tuple(codes)
@@ -163,15 +189,7 @@ def expected_errors(codes):
             except Exception as exc:
                 if _passes_through(exc, codes):
                     raise
-                LOG.exception("Unexpected exception in API method %(func)s serving "
-                              "%(method)s %(path)s (request %(rid)s)",
-                              {"func": func.__name__, "method": req.method,
-                               "path": req.path,
-                               "rid": req.environ.get("openstack.request_id", "-")})
-                raise webob.exc.HTTPInternalServerError(
-                    explanation="Unexpected API Error. Please report this at "
-                                "https://bugs.launchpad.net/nova/ and attach the Nova "
-                                "API log if possible.\n%s" % type(exc).__name__)
+                raise faults.UnexpectedError(exc, func.__name__) from exc
         return wrapper
     return decorator
 

@@ -42,6 +42,9 @@ def _check_base64(value):
     import binascii
     if not isinstance(value, str):
         return True
+    # Line breaks are allowed: MIME-style encoders (Ruby's Base64.encode64,
+    # Python's base64.encodebytes, ``base64`` without -w0) wrap their output.
+    value = "".join(value.split())
     try:
         base64.b64decode(value.encode("ascii") if value.isascii() else b"!",
                          validate=True)

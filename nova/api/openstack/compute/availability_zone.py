@@ -1,6 +1,7 @@
 """os-availability-zone: the zones users can pick, and for admins their hosts."""
 
 import nova.conf
+from nova.api.openstack import common
 from nova.api.openstack.compute.views import availability_zone as views
 from nova.api.openstack import wsgi
 from nova import availability_zones
@@ -9,9 +10,6 @@ from nova.compute import host_api
 CONF = nova.conf.CONF
 
 POLICY = "os_compute_api:os-availability-zone:%s"
-
-# API services have no place in a zone's host list.
-_API_BINARIES = ("nova-osapi_compute", "nova-metadata")
 
 
 @wsgi.expected_errors(())
@@ -40,7 +38,7 @@ def detail(req):
         context, services, with_hosts=True)
     by_zone_host = {}
     for service in services:
-        if service.disabled or service.binary in _API_BINARIES:
+        if service.disabled or service.binary in common.HTTP_ONLY_BINARIES:
             continue
         hosts = by_zone_host.setdefault(service.availability_zone, {})
         hosts.setdefault(service.host, {})[service.binary] = views.service_state(

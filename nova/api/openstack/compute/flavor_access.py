@@ -64,11 +64,7 @@ ACTIONS = {"addTenantAccess": _add, "removeTenantAccess": _remove}
 @wsgi.expected_errors((400, 403, 404, 409))
 def action(req, flavor_id):
     """POST /flavors/{id}/action: addTenantAccess / removeTenantAccess."""
-    body = req.get_json()
-    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ACTIONS:
-        raise webob.exc.HTTPBadRequest(
-            explanation="The action must be one of %s." % ", ".join(sorted(ACTIONS)))
-    return ACTIONS[next(iter(body))](req, flavor_id)
+    return wsgi.action_function(req, ACTIONS)(req, flavor_id)
 
 
 ROUTES = [

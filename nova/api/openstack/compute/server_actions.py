@@ -1,5 +1,8 @@
 """DELETE /servers/{id} and the power/lock actions of POST /servers/{id}/action.
 
+An action is a function of ``ACTIONS``, decorated as any route function is
+(``wsgi.api_version`` for the microversions that know it, a schema of its
+body); an action unknown at the request's microversion is a 400.
 Every action answers 202 (the compute does the work) or 409 with Nova's
 "Cannot '<action>' instance <id> while it is in <attr> <state>" when the
 server's state forbids it, and 409 when it is locked by someone else.
@@ -33,7 +36,7 @@ def _run(req, server_id, action, rule, call, *args):
     req.context.can(rule, target=_target(instance))
     try:
         getattr(COMPUTE, call)(req.context, instance, *args)
-    except exception.InstanceIsLocked as exc:
+    except (exception.InstanceIsLocked, exception.InstanceNotReady) as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
     except (exception.InstanceInvalidState, exception.UnexpectedTaskStateError) as exc:
         raise servers.conflict_for_state(exc, action, server_id)
@@ -88,11 +91,9 @@ def _force_delete(req, id):
     _run(req, id, "forceDelete", DEFERRED_DELETE % "force", "force_delete")
 
 
+@wsgi.api_version("2.17")
 @validation.schema(schemas.trigger_crash_dump)
 def _trigger_crash_dump(req, id):
-    if not req.is_at_least("2.17"):
-        raise webob.exc.HTTPBadRequest(
-            explanation="trigger_crash_dump needs microversion 2.17 or later.")
     _run(req, id, "trigger_crash_dump", SERVERS % "trigger_crash_dump",
          "trigger_crash_dump")
 
@@ -113,7 +114,10 @@ def _unlock(req, id):
     if not COMPUTE.is_expected_locked_by(context, instance):
         # Someone else's lock (an admin's, for an owner): only an override lifts it.
         context.can(LOCK % "unlock:unlock_override", target=_target(instance))
-    COMPUTE.unlock(context, instance)
+    try:
+        COMPUTE.unlock(context, instance)
+    except exception.InstanceInvalidState as exc:
+        raise servers.conflict_for_state(exc, "unlock", id)
 
 
 ACTIONS = {
@@ -128,11 +132,7 @@ ACTIONS = {
 @wsgi.response(202)
 def action(req, id):
     """POST /servers/{id}/action: one of ACTIONS."""
-    body = req.get_json()
-    if not isinstance(body, dict) or len(body) != 1 or next(iter(body)) not in ACTIONS:
-        raise webob.exc.HTTPBadRequest(
-            explanation="The action must be one of %s." % ", ".join(sorted(ACTIONS)))
-    ACTIONS[next(iter(body))](req, id)
+    wsgi.action_function(req, ACTIONS)(req, id)
     return wsgi.ResponseObject(None, code=202)
 
 

@@ -27,17 +27,39 @@ PASSWORD_LENGTH = 12
 
 COMPUTE = compute_api.API()
 
-# Errors of the create checks and the HTTP error they become.
-_BAD_REQUEST = (
-    exception.ImageNotActive, exception.FlavorMemoryTooSmall,
-    exception.FlavorDiskSmallerThanMinDisk, exception.FlavorDiskSmallerThanImage,
-    exception.InstanceUserDataTooLarge, exception.InstanceUserDataMalformed,
-    exception.InvalidRequest, exception.InvalidInput, exception.NetworkRequiresSubnet,
-    exception.InvalidFixedIpAndMaxCountRequest, exception.FixedIpAlreadyInUse,
-    exception.NoMoreFixedIps, exception.ImageNotAuthorized,
-    exception.CreateWithPortResourceRequestOldVersion,
+# Errors of the create checks, the HTTP error each becomes, and the message
+# (None: the exception's own).
+_ERRORS = (
+    ((exception.ImageNotFound,), webob.exc.HTTPBadRequest, "Can not find requested image"),
+    ((exception.FlavorNotFound,), webob.exc.HTTPBadRequest, "Invalid flavorRef provided."),
+    ((exception.OverQuota, exception.QuotaError, exception.MetadataLimitExceeded),
+     webob.exc.HTTPForbidden, None),
+    ((exception.NetworkAmbiguous, exception.PortInUse), webob.exc.HTTPConflict, None),
+    ((exception.KeypairNotFound, exception.NetworkNotFound, exception.PortNotFound,
+      exception.ComputeHostNotFound, exception.ImageNotActive,
+      exception.FlavorMemoryTooSmall, exception.FlavorDiskSmallerThanMinDisk,
+      exception.FlavorDiskSmallerThanImage, exception.InstanceUserDataTooLarge,
+      exception.InstanceUserDataMalformed, exception.InvalidRequest,
+      exception.InvalidInput, exception.NetworkRequiresSubnet,
+      exception.InvalidFixedIpAndMaxCountRequest, exception.FixedIpAlreadyInUse,
+      exception.NoMoreFixedIps, exception.ImageNotAuthorized,
+      exception.CreateWithPortResourceRequestOldVersion),
+     webob.exc.HTTPBadRequest, None),
 )
-_CONFLICT = (exception.NetworkAmbiguous, exception.PortInUse)
+_KNOWN_ERRORS = tuple(cls for classes, _http, _msg in _ERRORS for cls in classes)
+
+
+def _http_error(exc):
+    """The HTTP error of a create check's exception (one of ``_KNOWN_ERRORS``)."""
+    for classes, http_error, message in _ERRORS:
+        if isinstance(exc, classes):
+            return http_error(explanation=message or exc.format_message())
+    raise exc
+
+
+def _user_data(user_data):
+    """The base64 text of ``user_data`` without the line breaks some encoders add."""
+    return "".join(user_data.split()) if user_data else user_data
 
 
 def _generate_password():
@@ -101,7 +123,8 @@ def _image_id(image_ref):
 @validation.schema(schemas.create_v237, "2.37", "2.51")
 @validation.schema(schemas.create_v252, "2.52", "2.56")
 @validation.schema(schemas.create_v257, "2.57", "2.62")
-@validation.schema(schemas.create_v263, "2.63", "2.73")
+@validation.schema(schemas.create_v263, "2.63", "2.66")
+@validation.schema(schemas.create_v267, "2.67", "2.73")
 @validation.schema(schemas.create_v274, "2.74", "2.89")
 @validation.schema(schemas.create_v290, "2.90", "2.93")
 @validation.schema(schemas.create_v294, "2.94")
@@ -156,7 +179,8 @@ def create(req):
             context, flavor, image_id, display_name=server["name"],
             display_description=server.get("description"),
             hostname=server.get("hostname"), key_name=server.get("key_name"),
-            user_data=server.get("user_data"), metadata=server.get("metadata"),
+            user_data=_user_data(server.get("user_data")),
+            metadata=server.get("metadata"),
             availability_zone=server.get("availability_zone"),
             requested_networks=_requested_networks(req, networks),
             security_groups=[g["name"] for g in server.get("security_groups", [])] or None,
@@ -168,23 +192,8 @@ def create(req):
             access_ip_v6=server.get("accessIPv6"), block_device_mapping=bdms,
             trusted_certs=trusted_certs,
             supports_port_resource_request=api_version.is_supported(req, "2.72"))
-    except exception.ImageNotFound:
-        raise webob.exc.HTTPBadRequest(explanation="Can not find requested image")
-    except exception.KeypairNotFound as exc:
-        raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
-    except (exception.NetworkNotFound, exception.PortNotFound) as exc:
-        raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
-    except exception.ComputeHostNotFound as exc:
-        raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
-    except exception.FlavorNotFound:
-        raise webob.exc.HTTPBadRequest(explanation="Invalid flavorRef provided.")
-    except (exception.OverQuota, exception.QuotaError,
-            exception.MetadataLimitExceeded) as exc:
-        raise webob.exc.HTTPForbidden(explanation=exc.format_message())
-    except _BAD_REQUEST as exc:
-        raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
-    except _CONFLICT as exc:
-        raise webob.exc.HTTPConflict(explanation=exc.format_message())
+    except _KNOWN_ERRORS as exc:
+        raise _http_error(exc)
     if strutils.bool_from_string(server.get("return_reservation_id", False)):
         return {"reservation_id": reservation_id}
     instance = instances[0]

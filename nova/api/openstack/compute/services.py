@@ -9,6 +9,7 @@ from oslo_utils import strutils
 from oslo_utils import uuidutils
 import webob.exc
 
+from nova.api.openstack import common
 from nova.api.openstack.compute.schemas import services as schemas
 from nova.api.openstack.compute.views import services as views
 from nova.api.openstack import wsgi
@@ -20,7 +21,6 @@ from nova import exception
 
 POLICY = "os_compute_api:os-services:%s"
 
-_ACTIONS = ("enable", "disable", "disable-log-reason", "force-down")
 
 
 def _validate(schema, body):
@@ -54,8 +54,9 @@ def index(req):
     # 2.69: the compute hosts of a cell that does not answer are listed too,
     # as minimal records, rather than left out.
     cell_down_support = req.is_at_least("2.69")
-    services = api.service_get_all(context, filters=filters, set_zones=True,
-                                   cell_down_support=cell_down_support)
+    services = [s for s in api.service_get_all(context, filters=filters, set_zones=True,
+                                               cell_down_support=cell_down_support)
+                if s.binary not in common.HTTP_ONLY_BINARIES]
     services.sort(key=lambda s: (s.host or "", s.binary or "",
                                  s.id if s.obj_attr_is_set("id") else 0))
     return {"services": [_view(req, api, s) if s.obj_attr_is_set("id")
@@ -71,32 +72,45 @@ def _update_by_host_binary(req, api, body, values):
     return api.service_update(req.context, service)
 
 
+def _enable(req, api, body):
+    _validate(schemas.service_update, body)
+    _update_by_host_binary(req, api, body, {"disabled": False, "disabled_reason": None})
+    return {"host": body["host"], "binary": body["binary"], "status": "enabled"}
+
+
+def _disable(req, api, body):
+    _validate(schemas.service_update, body)
+    _update_by_host_binary(req, api, body, {"disabled": True})
+    return {"host": body["host"], "binary": body["binary"], "status": "disabled"}
+
+
+def _disable_log_reason(req, api, body):
+    _validate(schemas.service_disable_log_reason, body)
+    _update_by_host_binary(req, api, body, {"disabled": True,
+                                            "disabled_reason": body["disabled_reason"]})
+    return {"host": body["host"], "binary": body["binary"], "status": "disabled",
+            "disabled_reason": body["disabled_reason"]}
+
+
+@wsgi.api_version("2.11")
+def _force_down(req, api, body):
+    _validate(schemas.service_force_down, body)
+    forced_down = strutils.bool_from_string(body["forced_down"], strict=True)
+    _update_by_host_binary(req, api, body, {"forced_down": forced_down})
+    return {"host": body["host"], "binary": body["binary"], "forced_down": forced_down}
+
+
+# PUT /os-services/<action> before 2.53.
+_ACTIONS = {"enable": _enable, "disable": _disable,
+            "disable-log-reason": _disable_log_reason, "force-down": _force_down}
+
+
 def _legacy_action(req, action):
     """PUT /os-services/{enable|disable|disable-log-reason|force-down} (2.1-2.52)."""
-    if action not in _ACTIONS or (action == "force-down" and not req.is_at_least("2.11")):
+    func = _ACTIONS.get(action)
+    if func is None or not wsgi.versions_match(func, req):
         raise webob.exc.HTTPNotFound(explanation="Unknown action")
-    body = req.get_json()
-    api = _host_api()
-    if action == "enable":
-        _validate(schemas.service_update, body)
-        _update_by_host_binary(req, api, body, {"disabled": False, "disabled_reason": None})
-        result = {"host": body["host"], "binary": body["binary"], "status": "enabled"}
-    elif action == "disable":
-        _validate(schemas.service_update, body)
-        _update_by_host_binary(req, api, body, {"disabled": True})
-        result = {"host": body["host"], "binary": body["binary"], "status": "disabled"}
-    elif action == "disable-log-reason":
-        _validate(schemas.service_disable_log_reason, body)
-        _update_by_host_binary(req, api, body, {"disabled": True,
-                                                "disabled_reason": body["disabled_reason"]})
-        result = {"host": body["host"], "binary": body["binary"], "status": "disabled",
-                  "disabled_reason": body["disabled_reason"]}
-    else:
-        _validate(schemas.service_force_down, body)
-        _update_by_host_binary(req, api, body, {"forced_down": body["forced_down"]})
-        result = {"host": body["host"], "binary": body["binary"],
-                  "forced_down": body["forced_down"]}
-    return {"service": result}
+    return {"service": func(req, _host_api(), req.get_json())}
 
 
 def _update_v253(req, service_id):
@@ -125,7 +139,7 @@ def _update_v253(req, service_id):
         service.disabled = status == "disabled"
         service.disabled_reason = body.get("disabled_reason") if service.disabled else None
     if "forced_down" in body:
-        service.forced_down = body["forced_down"]
+        service.forced_down = strutils.bool_from_string(body["forced_down"], strict=True)
     api.service_update(req.context, service)
     availability_zones.set_availability_zones(req.context, [service])
     return {"service": _view(req, api, service)}

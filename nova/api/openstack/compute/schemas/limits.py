@@ -8,6 +8,10 @@ index_query = {
     "type": "object",
     "properties": {
         "tenant_id": parameter_types.multi_params({"type": "string"}),
+        # In the reference's table; nothing is reserved any more, so it changes
+        # nothing, but clients (novaclient's ``limits.get(reserved=True)``,
+        # Horizon) still send it.
+        "reserved": parameter_types.multi_params({"type": "string"}),
     },
     "additionalProperties": True,
 }

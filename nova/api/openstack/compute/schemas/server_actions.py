@@ -17,10 +17,15 @@ reboot = {
 }
 
 
-def _no_body(name):
+def _no_body(name, value=None):
+    """An action without arguments: ``{name: null}`` or (as clients also send)
+    ``{name: {}}``."""
+    if value is None:
+        value = {"type": ["null", "object"], "properties": {},
+                 "additionalProperties": False}
     return {
         "type": "object",
-        "properties": {name: {"type": "null"}},
+        "properties": {name: value},
         "required": [name],
         "additionalProperties": False,
     }
@@ -34,8 +39,12 @@ suspend = _no_body("suspend")
 resume = _no_body("resume")
 lock = _no_body("lock")
 unlock = _no_body("unlock")
-force_delete = _no_body("forceDelete")
-trigger_crash_dump = _no_body("trigger_crash_dump")
+# gophercloud sends {"forceDelete": ""}.
+force_delete = _no_body("forceDelete", {"oneOf": [
+    {"type": ["null", "object"], "properties": {}, "additionalProperties": False},
+    {"type": "string", "enum": [""]}]})
+# The API reference (and upstream's schema) take only null here.
+trigger_crash_dump = _no_body("trigger_crash_dump", {"type": "null"})
 
 lock_v273 = {
     "type": "object",

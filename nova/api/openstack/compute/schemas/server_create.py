@@ -39,10 +39,13 @@ _BDM = {
         "connection_info": {"type": "string", "maxLength": 16777215},
         "tag": {"type": "string", "minLength": 1, "maxLength": 60,
                 "pattern": "^[^,/]*$"},
-        "volume_type": {"type": ["string", "null"], "minLength": 0, "maxLength": 255},
     },
     "additionalProperties": False,
 }
+# 2.67: a block device mapping may name its volume type.
+_BDM_V267 = copy.deepcopy(_BDM)
+_BDM_V267["properties"]["volume_type"] = {"type": ["string", "null"], "minLength": 0,
+                                          "maxLength": 255}
 
 _HINTS = {
     "type": "object",
@@ -133,8 +136,8 @@ _V257 = _version(_V252, remove=("personality",))
 _V263 = _version(_V257, trusted_image_certificates={
     "type": ["array", "null"], "minItems": 1, "maxItems": 50, "uniqueItems": True,
     "items": {"type": "string", "minLength": 1}})
-_V267 = _V263
-_V274 = _version(_V263, host=parameter_types.hostname,
+_V267 = _version(_V263, block_device_mapping_v2={"type": "array", "items": _BDM_V267})
+_V274 = _version(_V267, host=parameter_types.hostname,
                  hypervisor_hostname=parameter_types.fqdn)
 _V290 = _version(_V274, hostname={"type": "string", "minLength": 1, "maxLength": 63,
                                   "pattern": "^[a-zA-Z0-9-]*$"})
@@ -148,6 +151,7 @@ create_v237 = _body(_V237)
 create_v252 = _body(_V252)
 create_v257 = _body(_V257)
 create_v263 = _body(_V263)
+create_v267 = _body(_V267)
 create_v274 = _body(_V274)
 create_v290 = _body(_V290)
 create_v294 = _body(_V294)

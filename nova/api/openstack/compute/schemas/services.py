@@ -1,5 +1,7 @@
 """Request schemas of os-services."""
 
+from nova.api.validation import parameter_types
+
 _name = {"type": "string", "minLength": 1, "maxLength": 255}
 
 _host_binary = {
@@ -7,10 +9,11 @@ _host_binary = {
     "binary": _name,
 }
 
-# PUT /os-services/enable and /os-services/disable
+# PUT /os-services/enable and /os-services/disable (a disabled_reason is
+# accepted there too, and not used).
 service_update = {
     "type": "object",
-    "properties": dict(_host_binary),
+    "properties": dict(_host_binary, disabled_reason=_name),
     "required": ["host", "binary"],
     "additionalProperties": False,
 }
@@ -26,7 +29,7 @@ service_disable_log_reason = {
 # PUT /os-services/force-down (2.11 to 2.52)
 service_force_down = {
     "type": "object",
-    "properties": dict(_host_binary, forced_down={"type": "boolean"}),
+    "properties": dict(_host_binary, forced_down=parameter_types.boolean),
     "required": ["host", "binary", "forced_down"],
     "additionalProperties": False,
 }
@@ -37,7 +40,7 @@ service_update_v253 = {
     "properties": {
         "status": {"type": "string", "enum": ["enabled", "disabled"]},
         "disabled_reason": _name,
-        "forced_down": {"type": "boolean"},
+        "forced_down": parameter_types.boolean,
     },
     "additionalProperties": False,
 }
