@@ -85,6 +85,7 @@ class ActionOperations:
         if not instance.host or not self._compute_is_up(context, instance):
             self._local_delete(context, instance)
             return
+        self.compute_rpcapi.check_instance_action("terminate_instance")
         instance.task_state = task_states.DELETING
         try:
             instance.save(expected_task_state=[None] + list(_DELETE_FROM_TASKS))
@@ -156,6 +157,7 @@ class ActionOperations:
     # -- power ---------------------------------------------------------------------
 
     def _cast_action(self, context, instance, action, task_state, cast, **kwargs):
+        self.compute_rpcapi.check_instance_action(cast.__name__)
         instance.task_state = task_state
         instance.save(expected_task_state=[None])
         self._record_action(context, instance, action)
@@ -176,6 +178,7 @@ class ActionOperations:
             raise exception.InstanceInvalidState(
                 attr="task_state", instance_uuid=instance.uuid,
                 state=instance.task_state, method="reboot")
+        self.compute_rpcapi.check_instance_action("reboot_instance")
         instance.task_state = (task_states.REBOOTING if soft
                                else task_states.REBOOTING_HARD)
         expected = [None] if soft else [None] + [
@@ -233,6 +236,7 @@ class ActionOperations:
                                     vm_states.ERROR])
     @check_instance_host
     def trigger_crash_dump(self, context, instance):
+        self.compute_rpcapi.check_instance_action("trigger_crash_dump")
         self._record_action(context, instance, "trigger_crash_dump")
         self.compute_rpcapi.trigger_crash_dump(instance._context, instance)
 

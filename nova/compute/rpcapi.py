@@ -85,8 +85,20 @@ class ComputeAPI:
 
     # -- instances ------------------------------------------------------------------
 
+    INSTANCE_ACTIONS_VERSION = "6.3"
+
+    def check_instance_action(self, method):
+        """Raise VersionCapExceeded (a 409) now if the instance action
+        ``method`` cannot be sent at this process's cap.
+
+        The API calls it before it sets a task state, so a refused action
+        leaves the instance as it was.
+        """
+        self.router.prepare(method, version=self.INSTANCE_ACTIONS_VERSION)
+
     def _cast(self, ctxt, host, method, **kwargs):
-        cctxt = self.router.prepare(method, version="6.3", server=host)
+        cctxt = self.router.prepare(method, version=self.INSTANCE_ACTIONS_VERSION,
+                                    server=host)
         cctxt.cast(ctxt, method, **kwargs)
 
     def build_and_run_instance(self, ctxt, instance, host, image, request_spec,

@@ -1,0 +1,52 @@
+"""An API pinned to an older compute RPC version refuses what it cannot send
+before it touches the server: 409, and the server keeps its state."""
+
+import pytest
+
+import nova.conf
+from nova import context as nova_context
+from nova import objects
+from nova import rpc
+from tests.functional import server_seed as seed
+
+CONF = nova.conf.CONF
+
+
+@pytest.fixture
+def pinned():
+    def pin(version):
+        CONF.set_override("compute", version, group="upgrade_levels")
+        rpc.reset_version_caps()
+    yield pin
+    CONF.clear_override("compute", group="upgrade_levels")
+    rpc.reset_version_caps()
+
+
+def _instance(api, server_id):
+    with nova_context.target_cell(api.ctxt, seed.cell1(api)) as cctxt:
+        return objects.Instance.get_by_uuid(cctxt, server_id)
+
+
+@pytest.mark.parametrize("body", [{"os-stop": None}, {"reboot": {"type": "HARD"}},
+                                  {"pause": None}, {"trigger_crash_dump": None}],
+                         ids=["os-stop", "reboot", "pause", "trigger_crash_dump"])
+def test_an_action_the_cap_cannot_send_is_409_and_changes_nothing(api, pinned, body):
+    flavor = seed.add_flavor(api)
+    server = seed.add_server(api, "s", flavor=flavor)
+    pinned("6.2")
+    status, _h, reply = api.request("POST", "/servers/%s/action" % server.uuid, body,
+                                    version="2.17", user="u1", project="p1")
+    assert status == 409, reply
+    message = reply["conflictingRequest"]["message"]
+    assert "6.3" in message and "upgrade_levels" in message
+    instance = _instance(api, server.uuid)
+    assert (instance.vm_state, instance.task_state) == ("active", None)
+    actions = api.request("GET", "/servers/%s/os-instance-actions" % server.uuid,
+                          user="u1", project="p1")[2]["instanceActions"]
+    assert actions == []
+
+    pinned("6.3")
+    status, _h, reply = api.request("POST", "/servers/%s/action" % server.uuid, body,
+                                    version="2.17", user="u1", project="p1")
+    assert status == 202, reply
+    assert _instance(api, server.uuid).task_state is not None or "trigger" in str(body)
