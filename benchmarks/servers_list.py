@@ -48,7 +48,7 @@ def seed(conf_path, count):
 
     from nova import config
     from nova import context as nova_context
-    from nova.db import cell_setup
+    from nova.objects import cell_setup
     from nova.db import migration
     from nova import objects
     from nova.compute import vm_states
