@@ -92,7 +92,6 @@ _IMAGE_BASE_KEYS = ("min_ram", "min_disk", "disk_format", "container_format")
 _IMAGE_PREFIX_LEN = len("image_")  # of the image properties kept in system metadata
 
 
-
 def _get(instance, name, default=None):
     """A loaded field of the server; ``default`` when it is not loaded (a build
     request's instance lacks some). Never loads anything."""
