@@ -1,4 +1,4 @@
-"""InstanceRecord: a listed server reads (and renders) as its Instance object does."""
+"""InstanceRecord (nova.objects.instance_listing): a listed server reads as its Instance object does."""
 
 import datetime
 
