@@ -23,6 +23,7 @@ functions by CPU time under cProfile.
 """
 
 import argparse
+import gc
 import os
 import shutil
 import subprocess
@@ -48,7 +49,7 @@ def seed(conf_path, count):
 
     from nova import config
     from nova import context as nova_context
-    from nova.db import cell_setup
+    from nova.objects import cell_setup
     from nova.db import migration
     from nova import objects
     from nova.compute import vm_states
@@ -142,6 +143,9 @@ def profile(conf_path, path, version, rounds=3):
                       setup_logging=False)
     objects.register_all()
     app = wsgi_app.load_app()
+    # As nova-api does before serving (nova/cmd/api.py).
+    gc.collect()
+    gc.freeze()
     headers = dict(api_bench.HEADERS, **{"OpenStack-API-Version": "compute " + version})
 
     def call():

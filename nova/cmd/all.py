@@ -64,7 +64,7 @@ def _default_databases():
 
 def setup_databases(ctxt):
     """Bring both schemas to head and set up cell0/cell1 (idempotent)."""
-    from nova.db import cell_setup
+    from nova.objects import cell_setup
     from nova.db import migration
     migration.db_sync("api")
     migration.db_sync("main")
@@ -131,7 +131,7 @@ class AllInOne(service.ServiceBundle):
                 except Exception:
                     LOG.exception("Failed to stop %s", svc)
             raise
-        from nova.db import cell_setup
+        from nova.objects import cell_setup
         ctxt = context.get_admin_context()
         for mapping in cell_setup.discover_hosts(ctxt):
             LOG.info("Mapped compute host %s", mapping.host)

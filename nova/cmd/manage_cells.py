@@ -8,7 +8,7 @@ where 1 means "--strict and nothing new" so a missing cell is 2 (an error).
 import nova.conf
 from nova.cmd.manage_utils import args, error, print_table
 from nova import context
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova import exception
 from nova.objects import cell_mapping as cell_obj
 from nova.objects import host_mapping as host_obj

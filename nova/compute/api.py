@@ -158,7 +158,7 @@ class API(api_create.CreateOperations, api_actions.ActionOperations):
         ``cell_down_support`` (2.69, only for ``project_id``/``deleted``
         filters) its servers come first as minimal records instead.
         ``records`` gives read-only InstanceRecords for the servers in cells
-        (nova.compute.instance_records): for views that only read them.
+        (nova.objects.instance_listing): for views that only read them.
         """
         filters = self._prepare_filters(context, search_opts)
         if filters is None:

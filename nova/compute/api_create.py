@@ -22,9 +22,9 @@ from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova import context as nova_context
-from nova.db.api import api as api_db
 from nova import exception
 from nova import objects
+from nova.objects import transaction
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -294,7 +294,7 @@ class CreateOperations:
         security_groups = security_groups or ["default"]
         # One API-database transaction for every instance's rows: all of them
         # or, when one fails, none (and one commit rather than three each).
-        with api_db.get_context_manager().writer.using(context):
+        with transaction.api_writer(context):
             for index in range(count):
                 instance = self._new_instance(
                     context, flavor, image, index, count, display_name,

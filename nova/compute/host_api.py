@@ -13,7 +13,6 @@ from oslo_utils import uuidutils
 from nova import availability_zones
 from nova.compute import rpcapi as compute_rpcapi
 from nova import context as nova_context
-from nova.db.main import compute_nodes as cn_db
 from nova import exception
 from nova import objects
 from nova import servicegroup
@@ -285,7 +284,7 @@ class HostAPI:
     def compute_node_statistics(self, context):
         """Sums of the compute node resources over all cells."""
         totals = {}
-        for _cell, stats in _gather(context, cn_db.compute_node_statistics):
+        for _cell, stats in _gather(context, objects.ComputeNodeList.get_statistics):
             for key, value in stats.items():
                 totals[key] = totals.get(key, 0) + value
         keys = ("count", "vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used",

@@ -7,58 +7,22 @@ build request or an instance of any cell: an instance marker is looked up
 once, and every cell then pages after that instance's sort-key values.
 """
 
-import contextlib
 import functools
-import gc
 import heapq
 import re
-import threading
 
 from oslo_log import log as logging
 
-from nova.compute import instance_records
 from nova import context as nova_context
-from nova.db.main import instances as instances_db
-from nova.db.main import query_utils
 from nova import exception
 from nova import objects
 from nova.objects import instance as instance_obj
+from nova.objects import instance_listing
 
 LOG = logging.getLogger(__name__)
 
 # Filters applied here, on the network info, rather than in the databases.
 _IP_FILTERS = ("ip", "ip6")
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Run the block with Python's cyclic garbage collector paused.
-
-    A long listing allocates hundreds of thousands of containers (rows,
-    objects, view dicts) that all stay alive until the response is written;
-    every collection pass the allocations trigger walks them again for
-    nothing (a quarter of the CPU time of a 1,000-server detail list).
-    Reference counting still frees everything as usual; the collector
-    resumes when the last concurrent listing ends (only if it was running).
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _compare(a, b):
@@ -127,10 +91,8 @@ def _query_cell(cctxt, filters, limit, marker_values, sort_keys, sort_dirs, colu
     ip_filtered = any(filters.get(k) is not None for k in _IP_FILTERS)
     if ip_filtered and "info_cache" not in columns:
         columns = list(columns) + ["info_cache"]
-    rows = instances_db.instance_get_all_by_filters_sort(
-        cctxt, db_filters, limit=None if ip_filtered else limit,
-        marker_values=marker_values, columns_to_join=columns,
-        sort_keys=sort_keys, sort_dirs=sort_dirs)
+    rows = instance_listing.get_rows(cctxt, db_filters, None if ip_filtered else limit,
+                                     marker_values, sort_keys, sort_dirs, columns)
     if ip_filtered:
         rows = [r for r in rows if _ip_matches(r, filters)]
         if limit is not None:
@@ -148,25 +110,24 @@ def _marker_values(context, marker, sort_keys):
         raise exception.MarkerNotFound(marker=marker)
     with nova_context.target_cell(context, mapping.cell_mapping) as cctxt:
         try:
-            row = instances_db.instance_get_by_uuid(cctxt, marker, read_deleted="yes")
+            return instance_listing.get_sort_values(cctxt, marker, sort_keys)
         except exception.InstanceNotFound:
             raise exception.MarkerNotFound(marker=marker)
-    return {key: row[key] for key in sort_keys}
 
 
 def _to_objects(cctxt, rows, expected_attrs, records=False):
     attrs = [a for a in expected_attrs if a != "fault"]
     cache = {}
     if records:
-        instances = instance_records.from_rows(cctxt, rows, attrs, cache)
+        instances = instance_listing.from_rows(cctxt, rows, attrs, cache)
     else:
         instances = [instance_obj.Instance._from_db_object(cctxt, objects.Instance(cctxt),
                                                            row, attrs, cache=cache)
                      for row in rows]
     if "fault" in expected_attrs and instances and records:
-        latest = instance_records.latest_faults(cctxt, [i.uuid for i in instances])
+        latest = instance_listing.latest_faults(cctxt, [i.uuid for i in instances])
         for inst in instances:
-            instance_records.set_value(inst, "fault", latest.get(inst.uuid))
+            inst.set_field("fault", latest.get(inst.uuid))
     elif "fault" in expected_attrs and instances:
         faults = objects.InstanceFaultList.get_by_instance_uuids(
             cctxt, [i.uuid for i in instances], latest=True)
@@ -187,10 +148,10 @@ def get_cell_instances(context, filters, limit, marker, expected_attrs, sort_key
     Each instance keeps the context of its cell. Cells that fail or time out
     are left out (logged), each reported to ``on_cell_failure(cell_uuid,
     error)`` when given. MarkerNotFound when ``marker`` names no instance.
-    With ``records``, read-only InstanceRecords (nova.compute.instance_records)
+    With ``records``, read-only InstanceRecords (nova.objects.instance_listing)
     stand for the instances, for views that only read them.
     """
-    sort_keys, sort_dirs = query_utils.process_sort_params(sort_keys, sort_dirs)
+    sort_keys, sort_dirs = instance_listing.process_sort_params(sort_keys, sort_dirs)
     expected_attrs = list(expected_attrs or ())
     columns = instance_obj.expected_attrs_to_columns(expected_attrs)
     marker_values = None
@@ -303,7 +264,7 @@ def get_volume_attachments(instances):
     result = {}
     for cctxt, uuids in by_context.values():
         try:
-            rows = instances_db.instance_volume_attachments(cctxt, uuids)
+            rows = instance_listing.get_volume_attachments(cctxt, uuids)
         except Exception as exc:  # a listing must not fail on a side lookup
             LOG.warning("Could not read volumes of servers: %s", exc)
             continue

@@ -40,13 +40,6 @@ class NovaObject(ovo_base.VersionedObject):
     def obj_reset_changes(self, fields=None, recursive=False):
         super().obj_reset_changes(fields, recursive=recursive)
 
-    def obj_attr_is_set(self, attrname):
-        # The base class's answer, without building the list of every field
-        # name on each call (lists and views ask this thousands of times).
-        if attrname in self.fields or attrname in self.obj_extra_fields:
-            return hasattr(self, ovo_base._get_attrname(attrname))
-        return super().obj_attr_is_set(attrname)  # raises AttributeError
-
     @contextlib.contextmanager
     def obj_alternate_context(self, context):
         original = self._context

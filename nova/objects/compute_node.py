@@ -130,6 +130,13 @@ class ComputeNodeList(base.ObjectListBase, base.NovaObject):
 
     fields = {"objects": fields.ListOfObjectsField("ComputeNode")}
 
+    @staticmethod
+    def get_statistics(context):
+        """Sums of the resources of the compute nodes of ``context``'s cell
+        (``count``, ``vcpus``, ``memory_mb``, ... as os-hypervisors/statistics
+        shows them). Read in the API process: not remotable."""
+        return db.compute_node_statistics(context)
+
     @classmethod
     def _make(cls, context, rows):
         return base.obj_make_list(context, cls(context), ComputeNode, rows)

@@ -234,8 +234,8 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
         """
         expected_attrs = expected_attrs or ()
         # A new, untouched object needs no recursive reset at the end.
-        fresh = not instance._changed_fields and not any(
-            _ATTRNAME[a] in instance.__dict__ for a in INSTANCE_OPTIONAL_ATTRS)
+        fresh = not instance.obj_what_changed() and not any(
+            instance.obj_attr_is_set(a) for a in INSTANCE_OPTIONAL_ATTRS)
         instance._context = context
         values = {name: db_inst[name] for name in _COLUMN_FIELDS}
         values["deleted"] = bool(db_inst["deleted"])
@@ -527,7 +527,6 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
 _COLUMN_FIELDS = tuple(name for name in Instance.fields
                        if name not in INSTANCE_OPTIONAL_ATTRS and
                        name not in ("deleted", "cleaned"))
-_ATTRNAME = bulk.StateKeys()  # field name -> its key in the object's __dict__
 
 
 def _make_instance_list(context, inst_list, db_inst_list, expected_attrs):

@@ -332,6 +332,43 @@ class RequestSpec(base.NovaObject):
     def destroy_bulk(cls, context, instance_uuids):
         return db.request_spec_destroy_bulk(context, instance_uuids)
 
+    @classmethod
+    def get_zones_and_hints(cls, context, instance_uuids):
+        """{instance uuid: SpecZoneAndHints or None} of these instances, in one query.
+
+        Only these two fields of each spec are read, from the stored primitive
+        rather than by building the whole RequestSpec object tree (a server
+        listing shows them). A spec that cannot be read is logged and None.
+        Read in the API process: not remotable.
+        """
+        specs = dict.fromkeys(instance_uuids, None)
+        if not specs:
+            return specs
+        data_key = cls._obj_primitive_key("data")
+        for uuid, text in db.request_spec_texts_by_instance_uuids(context, list(specs)):
+            try:
+                specs[uuid] = SpecZoneAndHints.from_data(jsonutils.loads(text)[data_key])
+            except Exception as exc:  # an unreadable spec must not fail a listing
+                LOG.warning("Could not read the request spec of %s: %s", uuid, exc)
+        return specs
+
+
+class SpecZoneAndHints:
+    """The availability zone and scheduler hints of a stored request spec."""
+
+    __slots__ = ("availability_zone", "scheduler_hints")
+
+    def __init__(self, availability_zone, scheduler_hints):
+        self.availability_zone = availability_zone
+        self.scheduler_hints = scheduler_hints
+
+    @classmethod
+    def from_data(cls, data):
+        """From the ``nova_object.data`` of a stored RequestSpec primitive."""
+        hints = data.get("scheduler_hints")
+        return cls(data.get("availability_zone"), None if hints is None else {
+            key: list(values) for key, values in hints.items()})
+
 
 @base.NovaObjectRegistry.register
 class Destination(base.NovaObject):

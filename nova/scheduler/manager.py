@@ -72,7 +72,7 @@ class SchedulerManager(manager.Manager):
     def _discover_hosts_in_cells(self, context):
         """Map new compute hosts to their cells ([scheduler]
         discover_hosts_in_cells_interval; off by default)."""
-        from nova.db import cell_setup
+        from nova.objects import cell_setup
         try:
             added = cell_setup.discover_hosts(context)
         except Exception as exc:  # a periodic task must survive a bad cell

@@ -27,7 +27,7 @@ import nova.conf
 from nova.cmd import all_identity
 from nova import context as nova_context
 from nova.db.api import api as api_db_api
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova.db import facade
 from nova.db.main import api as main_db_api
 from nova.db import migration

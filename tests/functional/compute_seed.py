@@ -10,7 +10,7 @@ from oslo_utils import timeutils
 import pytest
 
 import nova.conf
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova.db import migration
 from nova import objects
 

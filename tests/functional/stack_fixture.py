@@ -13,7 +13,7 @@ import pytest
 
 import nova.conf
 from nova import context as nova_context
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova.image import store as image_store_pkg
 from nova import service
 from tests.functional import api_fixture

@@ -8,7 +8,7 @@ import pytest
 
 import nova.conf
 from nova.conductor.tasks import image_cache
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova import objects
 from nova import service
 from tests.functional.compute_seed import mark_down

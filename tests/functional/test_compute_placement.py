@@ -6,7 +6,7 @@ import pytest
 
 import nova.conf
 from nova import context as nova_context
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova import objects
 from nova import service
 from nova.virt import fake

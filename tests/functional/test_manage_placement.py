@@ -10,7 +10,7 @@ import pytest
 
 from nova.compute import task_states
 from nova import context as nova_context
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova import objects
 from nova import service
 from tests.functional.compute_seed import parsed_conf  # noqa: F401

@@ -26,10 +26,9 @@ from nova.compute import task_states
 from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova import context as nova_context
-from nova.db.api import api as api_db
-from nova.db.main import api as main_db
 from nova import exception
 from nova import objects
+from nova.objects import transaction
 from nova.scheduler import rpcapi as scheduler_rpcapi
 from nova.scheduler import utils as scheduler_utils
 
@@ -105,7 +104,7 @@ class BuildTask:
         build_requests = [item[0] for item in items]
         try:
             with nova_context.target_cell(context, cell) as cctxt:
-                with main_db.get_context_manager(cctxt).writer.using(cctxt):
+                with transaction.cell_writer(cctxt):
                     objects.Instance.create_many(cctxt, instances)
                     self._create_children(cctxt, instances, build_requests,
                                           block_device_mapping, tags)
@@ -141,7 +140,7 @@ class BuildTask:
         """Point the instances' mappings at ``cell`` and delete their build
         requests, in one API transaction; the uuids whose build request was
         still there (the others were deleted while they were scheduled)."""
-        with api_db.get_context_manager().writer.using(context):
+        with transaction.api_writer(context):
             mapped = objects.InstanceMappingList.set_cell_by_instance_uuids(
                 context, uuids, cell)
             still_wanted = set(objects.BuildRequestList.destroy_by_instance_uuids(

@@ -18,14 +18,6 @@ def cell_mapping_get_by_uuid(context, cell_uuid):
 
 
 @api.reader
-def cell_mapping_get_by_id(context, cell_id):
-    row = context.session.query(models.CellMapping).filter_by(id=cell_id).first()
-    if row is None:
-        raise exception.CellMappingNotFound(uuid=cell_id)
-    return row
-
-
-@api.reader
 def cell_mapping_get_all(context, disabled=None):
     query = context.session.query(models.CellMapping)
     if disabled is not None:

@@ -52,14 +52,6 @@ def group_get_by_uuid(context, group_uuid):
 
 
 @api.reader
-def group_get_by_id(context, group_id):
-    row = _query(context).filter_by(id=group_id).first()
-    if row is None:
-        raise exception.InstanceGroupNotFound(group_uuid=group_id)
-    return _to_dict(row)
-
-
-@api.reader
 def group_get_by_name(context, project_id, name):
     row = _query(context).filter_by(project_id=project_id, name=name).first()
     if row is None:

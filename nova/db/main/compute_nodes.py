@@ -64,11 +64,6 @@ def compute_node_get_all_by_pagination(context, limit=None, marker=None):
 
 
 @api.reader
-def compute_node_get_all_by_host(context, host):
-    return _query(context).filter_by(host=host).order_by(models.ComputeNode.id).all()
-
-
-@api.reader
 def compute_node_get_all_mapped_less_than(context, mapped_less_than):
     return _query(context).filter(models.ComputeNode.mapped < mapped_less_than) \
         .order_by(models.ComputeNode.id).all()

@@ -163,9 +163,3 @@ def action_event_get_by_id(context, action_id, event_id):
         raise exception.InstanceActionEventNotFound(action_id=action_id, event=event_id)
     return row
 
-
-@api.reader
-def action_count(context, instance_uuid):
-    return query_utils.model_query(context, models.InstanceAction).filter_by(
-        instance_uuid=instance_uuid).with_entities(sa.func.count()).scalar()
-

@@ -12,12 +12,6 @@ from nova.db.main import query_utils
 from nova import exception
 
 
-def _get(context, model, instance_uuid):
-    rows = query_utils.model_query(context, model, read_deleted="no").filter_by(
-        instance_uuid=instance_uuid).all()
-    return {row.key: row.value for row in rows}
-
-
 def rows(instance_uuid, metadata):
     """The rows that hold ``metadata`` of an instance."""
     return [{"instance_uuid": instance_uuid, "key": key, "value": value}
@@ -60,16 +54,6 @@ def _update(context, model, instance_uuid, metadata, delete):
     return current
 
 
-@api.reader
-def instance_metadata_get(context, instance_uuid):
-    return _get(context, models.InstanceMetadata, instance_uuid)
-
-
-@api.writer
-def instance_metadata_update(context, instance_uuid, metadata, delete=False):
-    return _update(context, models.InstanceMetadata, instance_uuid, metadata, delete)
-
-
 @api.writer
 def instance_metadata_delete(context, instance_uuid, key):
     count = query_utils.model_query(context, models.InstanceMetadata).filter_by(
@@ -80,12 +64,3 @@ def instance_metadata_delete(context, instance_uuid, key):
         raise exception.NotFound("Instance %s has no metadata with key %s."
                                  % (instance_uuid, key))
 
-
-@api.reader
-def instance_system_metadata_get(context, instance_uuid):
-    return _get(context, models.InstanceSystemMetadata, instance_uuid)
-
-
-@api.writer
-def instance_system_metadata_update(context, instance_uuid, metadata, delete=False):
-    return _update(context, models.InstanceSystemMetadata, instance_uuid, metadata, delete)

@@ -12,7 +12,6 @@ from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from nova.compute import task_states
 from nova.compute import vm_states
@@ -372,20 +371,6 @@ def _extra_update(context, uuid, values):
         table.c.instance_uuid == uuid, table.c.deleted == 0).values(values)).rowcount
     if not count:
         context.session.execute(sa.insert(table).values(instance_uuid=uuid, **values))
-
-
-@api.writer
-def instance_extra_update_by_uuid(context, uuid, values):
-    _extra_update(context, uuid, values)
-
-
-@api.reader
-def instance_extra_get_by_instance_uuid(context, uuid, columns=None):
-    row = context.session.query(models.InstanceExtra).options(orm.undefer("*")).filter_by(
-        instance_uuid=uuid).order_by(models.InstanceExtra.deleted).first()
-    if row is None:
-        return None
-    return {name: getattr(row, name) for name in (columns or EXTRA_COLUMNS)}
 
 
 # Child tables soft-deleted with their instance (faults and actions stay for

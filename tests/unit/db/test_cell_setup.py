@@ -4,7 +4,7 @@ import pytest
 
 import nova.conf
 from nova import context
-from nova.db import cell_setup
+from nova.objects import cell_setup
 from nova.db import migration
 from nova import exception
 from nova import objects

@@ -16,13 +16,13 @@ from oslo_utils import timeutils
 import webob.exc
 
 from nova.api.openstack import common
+from nova.api.openstack.compute import server_context
 from nova.api.openstack.compute.schemas import servers as schemas
 from nova.api.openstack.compute.views import servers as views
 from nova.api.openstack import wsgi
 from nova.api import validation
 from nova.compute import api as compute_api
 from nova.compute import down_cells
-from nova.compute import instance_list
 from nova.compute import vm_states
 from nova import exception
 
@@ -251,7 +251,8 @@ def _get_servers(req, is_detail):
     except (exception.InvalidSortKey, exception.InvalidInput) as exc:
         raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
     if is_detail:
-        return views.detail_list(req, instances, COMPUTE)
+        return views.detail_list(req, instances,
+                                 server_context.for_list(req, instances, COMPUTE))
     return views.index(req, instances)
 
 
@@ -261,8 +262,7 @@ def _get_servers(req, is_detail):
 @validation.query_schema(schemas.query_params_v273, "2.73", "2.74")
 @validation.query_schema(schemas.query_params_v275, "2.75")
 def index(req):
-    with instance_list.gc_paused():
-        return _get_servers(req, is_detail=False)
+    return _get_servers(req, is_detail=False)
 
 
 @wsgi.expected_errors((400, 403))
@@ -271,8 +271,7 @@ def index(req):
 @validation.query_schema(schemas.query_params_v273, "2.73", "2.74")
 @validation.query_schema(schemas.query_params_v275, "2.75")
 def detail(req):
-    with instance_list.gc_paused():
-        return _get_servers(req, is_detail=True)
+    return _get_servers(req, is_detail=True)
 
 
 @wsgi.expected_errors(404)
@@ -281,7 +280,7 @@ def show(req, id):
     instance = get_server(req, id, expected_attrs=DETAIL_ATTRS,
                           cell_down_support=req.is_at_least("2.69"))
     context.can(POLICY % "show", target={"project_id": instance.project_id})
-    return views.show(req, instance, COMPUTE)
+    return views.show(req, instance, server_context.for_show(req, instance, COMPUTE))
 
 
 _UPDATE_FIELDS = {"name": "display_name", "description": "display_description",
@@ -314,7 +313,8 @@ def update(req, id):
         raise webob.exc.HTTPNotFound(explanation="Instance could not be found")
     except exception.UnexpectedTaskStateError as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
-    return views.show(req, instance, COMPUTE, update=True)
+    return views.show(req, instance, server_context.for_show(req, instance, COMPUTE),
+                      update=True)
 
 
 ROUTES = [

@@ -2,13 +2,17 @@
 
 ``status`` is derived from the vm_state and task_state (STATE_MAP below);
 ``detail`` builds one server with every extension field Nova shows, each
-gated by its microversion or policy. ``ServerContext`` carries what a view
-needs besides the instance (host statuses, volumes, request specs, policy
-answers) so that a list looks each of them up once.
+gated by its microversion or policy. The views only render: what they show
+besides the servers (host statuses, volumes, request specs, policy answers)
+comes in a ``ServerContext`` (nova.api.openstack.compute.server_context),
+looked up before rendering.
+
+A server is an Instance object or the listings' read-only
+``nova.objects.instance_listing.InstanceRecord``: the views read both the
+same way, through ``obj_attr_is_set`` and attributes named as the fields.
 """
 
 import collections
-import functools
 import hashlib
 import json
 import operator
@@ -16,14 +20,13 @@ import operator
 from oslo_log import log as logging
 
 from nova.api.openstack import common
+from nova.api.openstack.compute import server_context
 from nova.api.openstack.compute.views import servers_down_cell as down_views
 from nova.compute import api as compute_api
-from nova.compute import instance_list
-from nova.compute import instance_records
 from nova.compute import down_cells
 from nova.compute import task_states
 from nova.compute import vm_states
-from nova.objects import bulk
+from nova import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -88,39 +91,22 @@ FAULT_STATUSES = ("ERROR", "DELETED")
 _IMAGE_BASE_KEYS = ("min_ram", "min_disk", "disk_format", "container_format")
 _IMAGE_PREFIX_LEN = len("image_")  # of the image properties kept in system metadata
 
-POLICY = "os_compute_api:servers:%s"
-EXTENDED_ATTRIBUTES = "os_compute_api:os-extended-server-attributes"
-
-
-_MISSING = object()
-_STATE_KEYS = bulk.StateKeys()
-
 
 def _get(instance, name, default=None):
-    """A field of the instance; ``default`` when a build request's instance lacks it."""
-    value = instance.__dict__.get(_STATE_KEYS[name], _MISSING)
-    if value is not _MISSING:
-        return value
-    if compute_api.is_building(instance):
-        return default
-    return getattr(instance, name)  # loads it
+    """A loaded field of the server; ``default`` when it is not loaded (a build
+    request's instance lacks some). Never loads anything."""
+    if instance.obj_attr_is_set(name):
+        return getattr(instance, name)
+    return default
 
 
 # The fields the detailed view reads through ``_fields`` (uuid, info_cache and
 # tags are read otherwise).
-_DETAIL_FIELDS = (
-    "display_name", "vm_state", "task_state", "project_id", "user_id", "metadata", "host",
-    "image_ref", "system_metadata", "flavor", "created_at", "updated_at", "access_ip_v4",
-    "access_ip_v6", "auto_disk_config", "progress", "availability_zone", "config_drive",
-    "key_name", "launched_at", "terminated_at", "power_state", "hostname", "fault",
-    "locked", "display_description", "node", "reservation_id", "launch_index",
-    "kernel_id", "ramdisk_id", "root_device_name", "user_data")
-_read_record = operator.itemgetter(*[_STATE_KEYS[n] for n in _DETAIL_FIELDS])
+_DETAIL_FIELDS = server_context.DETAIL_FIELDS
+_read_all = operator.attrgetter(*_DETAIL_FIELDS)
 # Before 2.63 a listing loads no system metadata (no view of it reads it).
 _DETAIL_FIELDS_NO_SYSMETA = tuple(n for n in _DETAIL_FIELDS if n != "system_metadata")
-_read_record_no_sysmeta = operator.itemgetter(
-    *[_STATE_KEYS[n] for n in _DETAIL_FIELDS_NO_SYSMETA])
-_SYSMETA_KEY = _STATE_KEYS["system_metadata"]
+_read_all_no_sysmeta = operator.attrgetter(*_DETAIL_FIELDS_NO_SYSMETA)
 
 
 class _Fields(dict):
@@ -140,15 +126,18 @@ class _Fields(dict):
 def _fields(instance):
     """The fields of ``instance`` the detailed view shows, as a mapping.
 
-    A listed server's record holds every one of them: they are read at once.
+    A server in a cell has every one of them loaded (a listed record, or an
+    Instance the ServerContext completed): they are read at once. A build
+    request's instance lacks some: each is read when asked, or None.
     """
-    if type(instance) is instance_records.InstanceRecord:
-        state = instance.__dict__
+    if not compute_api.is_building(instance):
         try:
-            if _SYSMETA_KEY in state:
-                return dict(zip(_DETAIL_FIELDS, _read_record(state)))
-            return dict(zip(_DETAIL_FIELDS_NO_SYSMETA, _read_record_no_sysmeta(state)))
-        except KeyError:
+            if instance.obj_attr_is_set("system_metadata"):
+                return dict(zip(_DETAIL_FIELDS, _read_all(instance)))
+            return dict(zip(_DETAIL_FIELDS_NO_SYSMETA, _read_all_no_sysmeta(instance)))
+        except (AttributeError, exception.NovaException):
+            # Not all loaded (a record of a listing that did not load some, an
+            # Instance some of whose fields cannot be loaded): read one by one.
             pass
     return _Fields(instance)
 
@@ -310,104 +299,6 @@ def _fault(req, fault):
     return view
 
 
-class ServerContext:
-    """What the detailed views of one request share, looked up once."""
-
-    def __init__(self, req, instances, compute, show=False):
-        context = req.context
-        self.req = req
-        # The views ask the same few microversion questions for every server.
-        self.at_least = functools.lru_cache(maxsize=None)(req.is_at_least)
-        self.can_see_extended = context.can(EXTENDED_ATTRIBUTES, fatal=False)
-        self.can_see_extra_specs = req.is_at_least("2.47") and context.can(
-            POLICY % "show:flavor-extra-specs", fatal=False)
-        self.host_statuses = {}
-        self.flavor_views = {}  # id(Flavor) -> (Flavor, its view)
-        if req.is_at_least("2.16"):
-            can_all = context.can(POLICY % "show:host_status", fatal=False)
-            can_unknown = can_all or context.can(
-                POLICY % "show:host_status:unknown-only", fatal=False)
-            if can_unknown:
-                statuses = compute.get_instances_host_statuses(instances)
-                if not can_all:
-                    statuses = {k: v for k, v in statuses.items()
-                                if v == compute_api.HOST_STATUS_UNKNOWN}
-                self.host_statuses = statuses
-            self.show_host_status = can_unknown
-            self.host_status_all = can_all
-        else:
-            self.show_host_status = False
-        self.volumes = _volumes(instances)
-        self.request_specs = _request_specs(req, instances) \
-            if req.is_at_least("2.96") else {}
-        self.server_groups = _server_groups(req, instances) \
-            if show and req.is_at_least("2.71") else {}
-
-
-_Volume = collections.namedtuple("_Volume", "volume_id delete_on_termination")
-
-
-def _volumes(instances):
-    """{instance uuid: [volume attachment, ...]} of the volumes of the servers."""
-    result = {}
-    in_cells = []
-    for inst in instances:
-        if compute_api.is_building(inst):
-            bdms = inst._build_request.block_device_mappings
-            result[inst.uuid] = [b for b in bdms if getattr(b, "volume_id", None)]
-        else:
-            in_cells.append(inst)
-    for uuid, volumes in instance_list.get_volume_attachments(in_cells).items():
-        result[uuid] = [_Volume(*v) for v in volumes]
-    return result
-
-
-class _SpecView:
-    """The fields of a stored request spec the server views show."""
-
-    __slots__ = ("availability_zone", "scheduler_hints")
-
-    def __init__(self, data):
-        self.availability_zone = data.get("availability_zone")
-        hints = data.get("scheduler_hints")
-        self.scheduler_hints = None if hints is None else {
-            key: list(values) for key, values in hints.items()}
-
-
-def _request_specs(req, instances):
-    """{instance uuid: the spec's availability zone and hints, or None}, in one query.
-
-    Only two fields of each spec are shown: they are read from the stored
-    primitive rather than by building the whole RequestSpec object tree.
-    """
-    from nova.db.api import request_specs as spec_db
-    from nova.objects import request_spec
-    specs = dict.fromkeys((i.uuid for i in instances), None)
-    if not specs:
-        return specs
-    data_key = request_spec.RequestSpec._obj_primitive_key("data")
-    for uuid, text in spec_db.request_spec_texts_by_instance_uuids(req.context,
-                                                                    list(specs)):
-        try:
-            specs[uuid] = _SpecView(json.loads(text)[data_key])
-        except Exception as exc:  # an unreadable spec must not fail the listing
-            LOG.warning("Could not read the request spec of %s: %s", uuid, exc)
-    return specs
-
-
-def _server_groups(req, instances):
-    from nova import exception
-    from nova import objects
-    groups = {}
-    for inst in instances:
-        try:
-            group = objects.InstanceGroup.get_by_instance_uuid(req.context, inst.uuid)
-            groups[inst.uuid] = [group.uuid]
-        except exception.InstanceGroupNotFound:
-            groups[inst.uuid] = []
-    return groups
-
-
 def _scheduler_hints(spec):
     hints = getattr(spec, "scheduler_hints", None) if spec is not None else None
     result = {}
@@ -544,10 +435,8 @@ def index(req, instances):
     return _collection(req, "servers", servers)
 
 
-def detail_list(req, instances, compute):
-    # Servers of a down cell (2.69) have nothing to look up: no context for them.
-    ctx = ServerContext(req, [i for i in instances if not down_cells.is_minimal(i)],
-                        compute)
+def detail_list(req, instances, ctx):
+    """``ctx``: the ServerContext of the list (server_context.for_list)."""
     servers = [down_views.detail(req, i) if down_cells.is_minimal(i)
                else detail(req, i, ctx) for i in instances]
     return _collection(req, "servers/detail", servers)
@@ -561,8 +450,8 @@ def _collection(req, collection_name, servers):
     return body
 
 
-def show(req, instance, compute, update=False):
+def show(req, instance, ctx, update=False):
+    """``ctx``: the ServerContext of the server (server_context.for_show)."""
     if down_cells.is_minimal(instance):
-        return down_views.show(req, instance)
-    ctx = ServerContext(req, [instance], compute, show=True)
+        return down_views.show(req, instance, ctx)
     return {"server": detail(req, instance, ctx, update=update)}

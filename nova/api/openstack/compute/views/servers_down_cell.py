@@ -8,7 +8,6 @@ availability zone (``UNKNOWN`` when none was asked for), power state 0 and,
 from 2.71, its server groups.
 """
 
-import types
 
 from nova.api.openstack import common
 from nova.compute import down_cells
@@ -43,13 +42,11 @@ def _image(req, instance):
                        "href": common.bookmark_for(req, "images", instance.image_ref)}]}
 
 
-def show(req, instance):
-    """The GET /servers/{id} view of a server in a down cell."""
+def show(req, instance, ctx):
+    """The GET /servers/{id} view of a server in a down cell (``ctx``: its
+    ServerContext)."""
     from nova.api.openstack.compute.views import servers as views
 
-    context = req.context
-    ctx = types.SimpleNamespace(can_see_extra_specs=req.is_at_least("2.47") and context.can(
-        POLICY % "show:flavor-extra-specs", fatal=False))
     view = detail(req, instance)
     view.update({
         "user_id": instance.user_id or down_cells.UNKNOWN,
@@ -59,5 +56,5 @@ def show(req, instance):
         "OS-EXT-STS:power_state": instance.power_state,
     })
     if req.is_at_least("2.71"):
-        view["server_groups"] = views._server_groups(req, [instance])[instance.uuid]
+        view["server_groups"] = ctx.server_groups.get(instance.uuid, [])
     return {"server": view}

@@ -1,15 +1,14 @@
-"""InstanceRecord: a listed server reads (and renders) as its Instance object does."""
+"""InstanceRecord (nova.objects.instance_listing): a listed server reads as its Instance object does."""
 
 import datetime
 
 import pytest
 
 from nova.compute import instance_list
-from nova.compute import instance_records
 from nova.compute import vm_states
 from nova.db.main import instances as instances_db
 from nova import objects
-from nova.objects import bulk
+from nova.objects import instance_listing
 from tests.unit.objects import cell_helpers as h
 
 ATTRS = ["metadata", "system_metadata", "info_cache", "flavor", "fault", "tags"]
@@ -59,7 +58,7 @@ def test_records_hold_the_values_of_the_objects(ctxt):
     built, records = _both(ctxt)
     assert [r.uuid for r in records] == [i.uuid for i in built]
     for inst, record in zip(built, records):
-        for name in instance_records._COLUMNS + ("deleted", "cleaned", "metadata",
+        for name in instance_listing.COLUMNS + ("deleted", "cleaned", "metadata",
                                                  "system_metadata"):
             assert _naive(getattr(record, name)) == _naive(getattr(inst, name)), name
         assert record.name == inst.name
@@ -77,10 +76,10 @@ def test_records_hold_the_values_of_the_objects(ctxt):
             "info_cache"]["network_info"]
 
 
-def test_record_state_uses_the_object_attribute_names(ctxt):
+def test_record_holds_the_loaded_fields_only(ctxt):
     h.make_instance(ctxt, display_name="named")
     _built, (record,) = _both(ctxt)
-    assert record.__dict__[bulk.StateKeys()["display_name"]] == "named"
+    assert record.display_name == "named" and record.obj_attr_is_set("display_name")
     assert not record.obj_attr_is_set("keypairs")
     with pytest.raises(AttributeError):
         record.keypairs
