@@ -13,6 +13,21 @@ from nova import exception
 from nova import objects
 
 MANAGE = "os_compute_api:os-flavor-manage:%s"
+EXTRA_SPECS_INDEX = "os_compute_api:os-flavor-extra-specs:index"
+
+
+def _shows_extra_specs(req):
+    """Whether flavor bodies of this request carry extra_specs (2.61+, policy)."""
+    return req.is_at_least("2.61") and bool(req.context.can(EXTRA_SPECS_INDEX,
+                                                            fatal=False))
+
+
+def _render(req, flavor):
+    """{"flavor": ...} with what the view needs loaded here, before rendering."""
+    with_specs = _shows_extra_specs(req)
+    if with_specs and not flavor.obj_attr_is_set("extra_specs"):
+        flavor.obj_load_attr("extra_specs")
+    return {"flavor": views.detail(req, flavor, with_specs=with_specs)}
 
 
 def _parse_is_public(value):
@@ -73,8 +88,10 @@ def index(req):
 @validation.query_schema(schema.index_query_v275, "2.75")
 def detail(req):
     """GET /flavors/detail: the visible flavors in full."""
-    flavors = _list(req, with_extra_specs=views.shows_extra_specs(req))
-    return views.collection(req, flavors, views.detail, "flavors/detail")
+    with_specs = _shows_extra_specs(req)
+    flavors = _list(req, with_extra_specs=with_specs)
+    return views.collection(req, flavors, views.detail, "flavors/detail",
+                            with_specs=with_specs)
 
 
 def get_flavor(req, flavor_id):
@@ -87,7 +104,7 @@ def get_flavor(req, flavor_id):
 @wsgi.expected_errors(404)
 def show(req, flavor_id):
     """GET /flavors/{flavor_id}."""
-    return {"flavor": views.detail(req, get_flavor(req, flavor_id))}
+    return _render(req, get_flavor(req, flavor_id))
 
 
 @wsgi.expected_errors((400, 409))
@@ -114,7 +131,7 @@ def create(req):
         flavor.create()
     except (exception.FlavorExists, exception.FlavorIdExists) as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
-    return {"flavor": views.detail(req, flavor)}
+    return _render(req, flavor)
 
 
 @wsgi.expected_errors((400, 404))
@@ -126,7 +143,7 @@ def update(req, flavor_id):
     flavor = get_flavor(req, flavor_id)
     flavor.description = req.get_json()["flavor"]["description"]
     flavor.save()
-    return {"flavor": views.detail(req, flavor)}
+    return _render(req, flavor)
 
 
 @wsgi.expected_errors(404)

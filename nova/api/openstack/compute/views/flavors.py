@@ -1,16 +1,16 @@
 """Response bodies of /flavors, by microversion.
 
-What a body holds depends only on the request (microversion, policy, link
-prefix), so each builder works that out once per request and then turns
-every flavor of a listing into its dict without asking again.
+What a body holds depends only on the request (microversion, link prefix)
+and on what the controller decided before rendering (``with_specs``: the
+caller may see extra specs), so each builder works that out once per request
+and then turns every flavor of a listing into its dict. The views check no
+policy and make no queries.
 """
 
 from urllib.parse import quote
 
 from nova.api.openstack import common
 from nova.objects import bulk
-
-EXTRA_SPECS_INDEX = "os_compute_api:os-flavor-extra-specs:index"
 
 _read_basic = bulk.reader(("flavorid", "name"))
 _read_detail = bulk.reader(("flavorid", "name", "memory_mb", "root_gb", "vcpus",
@@ -28,18 +28,7 @@ def _link_maker(req):
     return links
 
 
-def shows_extra_specs(req):
-    """Whether flavor bodies of this request carry extra_specs (2.61+, policy)."""
-    if not req.is_at_least("2.61"):
-        return False
-    cached = req.environ.get("nova.flavor_extra_specs_visible")
-    if cached is None:
-        cached = bool(req.context.can(EXTRA_SPECS_INDEX, fatal=False))
-        req.environ["nova.flavor_extra_specs_visible"] = cached
-    return cached
-
-
-def _basic_builder(req):
+def _basic_builder(req, with_specs=False):
     links = _link_maker(req)
     with_description = req.is_at_least("2.55")
 
@@ -52,10 +41,10 @@ def _basic_builder(req):
     return build
 
 
-def _detail_builder(req):
+def _detail_builder(req, with_specs=False):
     links = _link_maker(req)
     with_description = req.is_at_least("2.55")
-    with_specs = shows_extra_specs(req)
+    with_specs = with_specs and req.is_at_least("2.61")
     # Before 2.75 a flavor without swap shows an empty string.
     empty_swap = 0 if req.is_at_least("2.75") else ""
 
@@ -83,20 +72,22 @@ def _detail_builder(req):
     return build
 
 
-def basic(req, flavor):
+def basic(req, flavor, with_specs=False):
     return _basic_builder(req)(flavor)
 
 
-def detail(req, flavor):
-    return _detail_builder(req)(flavor)
+def detail(req, flavor, with_specs=False):
+    """The detailed body; ``with_specs``: the caller may see extra specs (2.61+)."""
+    return _detail_builder(req, with_specs)(flavor)
 
 
 _BUILDERS = {basic: _basic_builder, detail: _detail_builder}
 
 
-def collection(req, flavors, builder, collection_name):
+def collection(req, flavors, builder, collection_name, with_specs=False):
     make = _BUILDERS.get(builder)
-    build = make(req) if make is not None else (lambda flavor: builder(req, flavor))
+    build = (make(req, with_specs) if make is not None
+             else (lambda flavor: builder(req, flavor, with_specs)))
     views = [build(f) for f in flavors]
     result = {"flavors": views}
     links = common.collection_links(req, views, collection_name)
