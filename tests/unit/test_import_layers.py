@@ -6,6 +6,10 @@
 * nova/db/ does not import ``nova.objects``: the objects sit on the database
   API, not the other way round.
 
+* The API views (nova/api/openstack/compute/views/) only render: they
+  import no policy and no objects but the pure readers (``nova.objects.bulk``),
+  and call no ``.can(`` (policy) nor object loaders.
+
 Imports inside functions count as much as those at the top of a module.
 """
 
@@ -21,6 +25,35 @@ NOVA_DIR = os.path.dirname(os.path.abspath(nova.__file__))
 # Paths (relative to nova/, "/" separated) that may import nova.db: a
 # directory ends with "/".
 MAY_IMPORT_DB = ("db/", "objects/", "context.py", "cmd/")
+
+VIEWS = "api/openstack/compute/views/"
+# What a view may import from the object layer: functions that read fields.
+VIEWS_MAY_IMPORT = ("nova.objects.bulk",)
+# Calls a view must not make: policy checks and object loads/queries.
+VIEWS_MAY_NOT_CALL = ("can", "obj_load_attr", "get_by_uuid", "get_by_id", "get_all",
+                      "get_by_filters", "authorize")
+
+
+def _view_violations(relpath, source):
+    found = []
+
+    def refuse(name):
+        if (_within(name, "nova.policy") or _within(name, "nova.policies")
+                or (_within(name, "nova.objects") and name not in VIEWS_MAY_IMPORT)):
+            found.append("nova/%s: imports %s (views only render)" % (relpath, name))
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                refuse(alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                refuse("%s.%s" % (node.module, alias.name))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in VIEWS_MAY_NOT_CALL):
+            found.append("nova/%s:%d: calls .%s() (views only render)"
+                         % (relpath, node.lineno, node.func.attr))
+    return found
 
 
 def _module_name(relpath):
@@ -70,6 +103,8 @@ def violations(root=NOVA_DIR):
                 source = f.read()
             imported = imported_modules(source, _module_name(relpath),
                                         is_package=filename == "__init__.py")
+            if relpath.startswith(VIEWS):
+                found.extend(_view_violations(relpath, source))
             seen = set()
             for name in imported:
                 if name in seen:
@@ -102,6 +137,14 @@ def test_no_module_breaks_the_layers():
     ("cmd/x.py", "from nova.db import migration\n", []),
     ("context.py", "from nova.db.main import api\n", []),
     ("compute/x.py", "from nova import objects\nfrom nova import database_helper\n", []),
+    ("api/openstack/compute/views/x.py", "def f(req):\n    return req.context.can('r')\n",
+     ["nova/api/openstack/compute/views/x.py:2: calls .can()"]),
+    ("api/openstack/compute/views/x.py", "from nova import objects\n",
+     ["nova/api/openstack/compute/views/x.py: imports nova.objects"]),
+    ("api/openstack/compute/views/x.py", "from nova import policy\n",
+     ["nova/api/openstack/compute/views/x.py: imports nova.policy"]),
+    ("api/openstack/compute/views/x.py",
+     "from nova.objects import bulk\ndef f(i):\n    return i.name\n", []),
 ])
 def test_a_violation_is_reported(tmp_path, relpath, source, expected):
     target = tmp_path / relpath
