@@ -200,6 +200,73 @@ class ComputeDriver:
     def resume(self, context, instance, network_info, block_device_info=None):
         raise NotImplementedError()
 
+    # -- snapshots, console log, diagnostics --------------------------------------
+
+    def snapshot(self, context, instance, image_id, update_task_state):
+        """Upload the guest's root disk to the image service as ``image_id``.
+
+        The image record already exists (the compute API created it, queued,
+        with the snapshot's properties); the driver only uploads its data,
+        through ``nova.image.api.API().update(context, image_id, meta, data)``
+        (``meta`` may set ``disk_format``/``container_format`` of what it
+        uploads). On entry the task state is ``image_snapshot``; the driver
+        moves it on, in this order, by calling::
+
+            update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD,
+                              expected_state=task_states.IMAGE_SNAPSHOT)
+            # ... capture the disk (the guest may be paused or running) ...
+            update_task_state(task_state=task_states.IMAGE_UPLOADING,
+                              expected_state=task_states.IMAGE_PENDING_UPLOAD)
+            # ... upload ...
+
+        and returns when the upload is done; the compute manager then clears
+        the task state. ``update_task_state`` raises
+        UnexpectedDeletingTaskStateError or InstanceNotFound when the server
+        was deleted meanwhile: let it propagate. Any exception fails the
+        snapshot: the manager deletes the image, records a fault and puts the
+        server back in its previous state. The guest must be left in the
+        power state it had on entry. InstanceNotFound when the guest is not
+        on this hypervisor.
+        """
+        raise NotImplementedError()
+
+    def get_console_output(self, context, instance):
+        """The guest's serial console log, all of it, as bytes (or str).
+
+        The compute manager trims it to the last lines the user asked for
+        and decodes it as ASCII (undecodable bytes replaced). It works while
+        the guest is stopped too (the log of its last run), and returns b""
+        for a guest that has logged nothing. InstanceNotFound when the guest
+        is not on this hypervisor; ConsoleNotAvailable when the hypervisor
+        keeps no log for it; NotImplementedError when it cannot read logs at
+        all (the API answers 501).
+        """
+        raise NotImplementedError()
+
+    def get_diagnostics(self, instance):
+        """The guest's diagnostics before microversion 2.48: a flat dict.
+
+        Free-form, as upstream's drivers answer it: names such as
+        ``cpu0_time``, ``memory``, ``memory-actual``, ``vda_read``,
+        ``vda_write_req``, ``tap<id>_rx``, ``tap<id>_tx_packets``, with
+        numbers as values. Called only while the guest is running (the
+        manager refuses otherwise); InstanceNotFound when the guest is not
+        on this hypervisor.
+        """
+        raise NotImplementedError()
+
+    def get_instance_diagnostics(self, instance):
+        """The guest's diagnostics in the standard format (microversion 2.48).
+
+        A ``nova.virt.diagnostics.Diagnostics``: state, driver, hypervisor,
+        hypervisor_os, uptime (seconds), config_drive, memory_details
+        {maximum, used} in MiB, and one add_cpu()/add_nic()/add_disk() per
+        virtual device (num_cpus/num_nics/num_disks follow). Fields the
+        hypervisor cannot tell stay None. Called only while the guest is
+        running; InstanceNotFound when it is not on this hypervisor.
+        """
+        raise NotImplementedError()
+
     # -- images -----------------------------------------------------------------
 
     def cache_image(self, context, image_id):

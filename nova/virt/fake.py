@@ -12,7 +12,9 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova.compute import power_state
+from nova.compute import task_states
 from nova import exception
+from nova.virt import diagnostics
 from nova.virt import driver
 
 CONF = nova.conf.CONF
@@ -31,10 +33,28 @@ class FakeInstance:
         self.memory_mb = memory_mb
         self.root_gb = root_gb
         self.crash_dumps = 0
+        self.started_at = time.time()
+        # The serial log: a few boot lines, then whatever a test appends.
+        self.console_log = [
+            "[    0.000000] Linux version 6.1.0-fake (fake hypervisor)",
+            "[    0.000000] Command line: console=ttyS0",
+            "[    1.000000] Freeing unused kernel memory",
+            "Starting %s ..." % name,
+            "%s login:" % name,
+        ]
+
+    def disk_data(self):
+        """The bytes a snapshot of this guest uploads (its "root disk")."""
+        header = ("fake disk of %s (%s)\n" % (self.uuid, self.name)).encode()
+        return header + b"\0" * (4096 - len(header))
 
 
 class SpawnFailure(Exception):
     """The failure a test asked the fake hypervisor to raise on spawn."""
+
+
+class SnapshotFailure(Exception):
+    """The failure a test asked the fake hypervisor to raise during an upload."""
 
 
 class FakeDriver(driver.ComputeDriver):
@@ -64,6 +84,8 @@ class FakeDriver(driver.ComputeDriver):
         self.cached_images = set()  # image ids cache_image() was asked for
         self._lock = threading.Lock()
         self._spawn_failures = []
+        self._snapshot_failures = []
+        self.snapshots = []  # (instance uuid, image id) of every finished upload
         self._spawn_gate = threading.Event()
         self._spawn_gate.set()
         self.spawns_started = 0
@@ -162,6 +184,11 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._spawn_failures.extend([message] * count)
 
+    def fail_next_snapshots(self, count=1, message="injected upload failure"):
+        """Make the next ``count`` snapshot uploads raise SnapshotFailure."""
+        with self._lock:
+            self._snapshot_failures.extend([message] * count)
+
     # -- instance lifecycle -------------------------------------------------------
 
     def _guest(self, instance):
@@ -241,3 +268,65 @@ class FakeDriver(driver.ComputeDriver):
             return False
         self.cached_images.add(image_id)
         return True
+
+    # -- snapshots, console log, diagnostics ------------------------------------------
+
+    def snapshot(self, context, instance, image_id, update_task_state):
+        from nova.image import api as image_api
+        guest = self._guest(instance)
+        update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD,
+                          expected_state=task_states.IMAGE_SNAPSHOT)
+        data = guest.disk_data()
+        update_task_state(task_state=task_states.IMAGE_UPLOADING,
+                          expected_state=task_states.IMAGE_PENDING_UPLOAD)
+        with self._lock:
+            failure = self._snapshot_failures.pop(0) if self._snapshot_failures else None
+        if failure:
+            raise SnapshotFailure(failure)
+        images = image_api.API()
+        image = images.get(context, image_id)
+        meta = {"disk_format": image.get("disk_format") or "raw",
+                "container_format": image.get("container_format") or "bare"}
+        images.update(context, image_id, meta, data=data, purge_props=False)
+        self.snapshots.append((instance.uuid, image_id))
+
+    def get_console_output(self, context, instance):
+        guest = self._guest(instance)
+        return ("\n".join(guest.console_log) + "\n").encode()
+
+    def get_diagnostics(self, instance):
+        guest = self._guest(instance)
+        result = {"memory": guest.memory_mb * 1024, "memory-actual": guest.memory_mb * 1024,
+                  "memory-rss": guest.memory_mb * 512, "vda_read": 262144,
+                  "vda_read_req": 112, "vda_write": 5778432, "vda_write_req": 488,
+                  "vda_errors": -1, "tap1e2f3a4b-5c_rx": 2070139, "tap1e2f3a4b-5c_rx_drop": 0,
+                  "tap1e2f3a4b-5c_rx_errors": 0, "tap1e2f3a4b-5c_rx_packets": 26701,
+                  "tap1e2f3a4b-5c_tx": 140208, "tap1e2f3a4b-5c_tx_drop": 0,
+                  "tap1e2f3a4b-5c_tx_errors": 0, "tap1e2f3a4b-5c_tx_packets": 662}
+        for cpu in range(guest.vcpus):
+            result["cpu%d_time" % cpu] = 17300000000
+        return result
+
+    def get_instance_diagnostics(self, instance):
+        guest = self._guest(instance)
+        diags = diagnostics.Diagnostics(
+            state=diagnostics.STATES.get(guest.state, "pending"), driver="fake",
+            hypervisor="fake", hypervisor_os="fake-os",
+            uptime=int(time.time() - guest.started_at),
+            config_drive=bool(getattr(instance, "config_drive", False)),
+            memory_details={"maximum": guest.memory_mb, "used": guest.memory_mb // 2})
+        for cpu in range(guest.vcpus):
+            diags.add_cpu(id=cpu, time=17300000000, utilisation=15)
+        mac = "fa:16:3e:00:00:01"
+        try:
+            vifs = instance.get_network_info() or []
+        except Exception:  # no network info cache: the default MAC
+            vifs = []
+        if vifs:
+            mac = vifs[0].get("address") or mac
+        diags.add_nic(mac_address=mac, rx_octets=2070139, rx_errors=0, rx_drop=0,
+                      rx_packets=26701, rx_rate=None, tx_octets=140208, tx_errors=0,
+                      tx_drop=0, tx_packets=662, tx_rate=None)
+        diags.add_disk(read_bytes=262144, read_requests=112, write_bytes=5778432,
+                       write_requests=488, errors_count=0)
+        return diags
