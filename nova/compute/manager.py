@@ -11,9 +11,11 @@ from oslo_service import periodic_task
 import nova.conf
 from nova.compute import build
 from nova.compute import delete
+from nova.compute import guest_info
 from nova.compute import instance_events
 from nova.compute import power
 from nova.compute import resource_tracker
+from nova.compute import snapshot
 from nova import manager
 from nova import objects
 from nova.scheduler import rpcapi as scheduler_rpcapi
@@ -25,16 +27,18 @@ LOG = logging.getLogger(__name__)
 
 class ComputeManager(build.BuildOperations, power.PowerOperations,
                      delete.DeleteOperations, instance_events.ExternalEventOperations,
+                     snapshot.SnapshotOperations, guest_info.GuestInfoOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
-    The operation families live in their own modules (build, power, delete);
+    The operation families live in their own modules (build, power, delete,
+    snapshot, guest_info);
     each operation runs through nova.compute.operation's compute_operation
     decorator, which also holds the host steps the families share. This
     class holds the host's lifecycle, resources and shared clients.
     """
 
-    target = messaging.Target(version="6.4")
+    target = messaging.Target(version="6.5")
     service_name = "compute"
 
     def __init__(self, compute_driver=None, *args, **kwargs):

@@ -21,6 +21,7 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
         start_instance, stop_instance, pause/unpause_instance,
         suspend/resume_instance, trigger_crash_dump
   6.4 - external_instance_event
+  6.5 - snapshot_instance, get_console_output, get_diagnostics, get_instance_diagnostics
 """
 
 import oslo_messaging as messaging
@@ -34,7 +35,7 @@ CONF = nova.conf.CONF
 RPC_TOPIC = "compute"
 
 # The newest version this client can send (the last line of the history).
-RPC_API_VERSION = "6.4"
+RPC_API_VERSION = "6.5"
 
 
 class ComputeAPI:
@@ -180,3 +181,49 @@ class ComputeAPI:
     def trigger_crash_dump(self, ctxt, instance):
         """A cast (6.3): inject an NMI into ``instance`` so the guest dumps its kernel."""
         self._cast(ctxt, instance.host, "trigger_crash_dump", instance=instance)
+
+    # -- snapshots, console log, diagnostics (6.5) -----------------------------------
+
+    GUEST_VERSION = "6.5"
+
+    def snapshot_instance(self, ctxt, instance, image_id):
+        """A cast (6.5): upload a snapshot of ``instance`` as image ``image_id``.
+
+        The caller has created the (queued) image and set task_state
+        image_snapshot_pending. The compute moves the task through
+        image_snapshot, image_pending_upload and image_uploading and clears
+        it when the image is active; on failure it deletes the image, records
+        a fault and clears the task, leaving the vm_state as it was.
+        """
+        cctxt = self.router.prepare("snapshot_instance", version=self.GUEST_VERSION,
+                                    server=instance.host)
+        cctxt.cast(ctxt, "snapshot_instance", instance=instance, image_id=image_id)
+
+    def get_console_output(self, ctxt, instance, tail_length=None):
+        """A call (6.5): the last ``tail_length`` lines (None: all) of the
+        guest's serial log, as text.
+
+        Raises what the driver raises: NotImplementedError when the
+        hypervisor cannot read the log, ConsoleNotAvailable, InstanceNotFound.
+        """
+        cctxt = self.router.prepare("get_console_output", version=self.GUEST_VERSION,
+                                    server=instance.host)
+        return cctxt.call(ctxt, "get_console_output", instance=instance,
+                          tail_length=tail_length)
+
+    def get_diagnostics(self, ctxt, instance):
+        """A call (6.5): the driver's free-form diagnostics dict (API < 2.48).
+
+        InstanceInvalidState when the guest is not running;
+        NotImplementedError when the hypervisor cannot tell.
+        """
+        cctxt = self.router.prepare("get_diagnostics", version=self.GUEST_VERSION,
+                                    server=instance.host)
+        return cctxt.call(ctxt, "get_diagnostics", instance=instance)
+
+    def get_instance_diagnostics(self, ctxt, instance):
+        """A call (6.5): the standard diagnostics (API 2.48) as a dict of
+        nova.virt.diagnostics.FIELDS; same errors as get_diagnostics."""
+        cctxt = self.router.prepare("get_instance_diagnostics",
+                                    version=self.GUEST_VERSION, server=instance.host)
+        return cctxt.call(ctxt, "get_instance_diagnostics", instance=instance)

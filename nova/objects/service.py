@@ -33,6 +33,10 @@ SERVICE_VERSION_HISTORY = (
     # Version 2: scheduler 4.2: select_destinations(num_alternates).
     {"compute_rpc": "6.4", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.1"},
+    # Version 3: compute 6.5: snapshot_instance, get_console_output,
+    # get_diagnostics, get_instance_diagnostics.
+    {"compute_rpc": "6.5", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.1"},
 )
 
 # This code's service version: recorded in services.version by every service
