@@ -564,6 +564,11 @@ class InstanceIsLocked(InstanceInvalidState):
     msg_fmt = "Instance %(instance_uuid)s is locked"
 
 
+class ConsoleNotAvailable(NotFound):
+    """The hypervisor keeps no console log for the guest."""
+    msg_fmt = "Guest does not have a console available."
+
+
 class InstanceNotReady(NovaException):
     """An action that needs the server's compute host, on a server that has none."""
     msg_fmt = "Instance %(instance_id)s is not ready"

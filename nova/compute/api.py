@@ -18,6 +18,7 @@ from oslo_utils import uuidutils
 
 from nova.compute import api_actions
 from nova.compute import api_create
+from nova.compute import api_snapshot
 from nova.compute import down_cells
 from nova.compute import instance_list
 from nova.compute.utils import check_instance_lock  # noqa: F401 (part of this API)
@@ -55,7 +56,8 @@ def _is_building(instance):
     return getattr(instance, "_build_request", None) is not None
 
 
-class API(api_create.CreateOperations, api_actions.ActionOperations):
+class API(api_create.CreateOperations, api_actions.ActionOperations,
+          api_snapshot.SnapshotOperations):
     """Servers on behalf of the API: read and update here, create and act in the mixins."""
 
     def __init__(self):

@@ -52,6 +52,11 @@ class API:
     def _client(self, context):
         return glance.GlanceClient(context)
 
+    def generate_image_url(self, context, image_id):
+        """The image's URL as the createImage Location header gives it:
+        ``<image service endpoint>/images/<id>``."""
+        return self._client(context)._url("/images/%s" % _image_id(image_id))
+
     def get(self, context, image_id, include_locations=False, show_deleted=True):
         """One image as a dict; ImageNotFound / ImageNotAuthorized."""
         image_id = _image_id(image_id)

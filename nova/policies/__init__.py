@@ -10,6 +10,7 @@ import itertools
 from nova.policies import aggregates
 from nova.policies import availability_zone
 from nova.policies import base
+from nova.policies import console_output
 from nova.policies import extensions
 from nova.policies import flavor_access
 from nova.policies import flavor_extra_specs
@@ -21,6 +22,7 @@ from nova.policies import limits
 from nova.policies import quota_class_sets
 from nova.policies import quota_sets
 from nova.policies import server_actions
+from nova.policies import server_diagnostics
 from nova.policies import server_external_events
 from nova.policies import server_groups
 from nova.policies import server_metadata
@@ -33,6 +35,7 @@ MODULES = (
     base,
     aggregates,
     availability_zone,
+    console_output,
     extensions,
     flavor_access,
     flavor_extra_specs,
@@ -44,6 +47,7 @@ MODULES = (
     quota_class_sets,
     quota_sets,
     server_actions,
+    server_diagnostics,
     server_external_events,
     server_groups,
     server_metadata,

@@ -161,6 +161,10 @@ EXPECTED = {
         MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}/metadata/{key}")),
     "os_compute_api:server-metadata:delete": (
         MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}/metadata/{key}")),
+    "os_compute_api:os-console-output": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (os-getConsoleOutput)")),
+    "os_compute_api:os-server-diagnostics": (
+        ADMIN, ("GET", "/servers/{server_id}/diagnostics")),
     "os_compute_api:os-server-password:show": (
         READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-server-password")),
     "os_compute_api:os-server-password:clear": (

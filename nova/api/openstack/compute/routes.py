@@ -27,6 +27,7 @@ ROUTE_MODULES = (
     "server_metadata",
     "server_tags",
     "server_password",
+    "server_diagnostics",
     "instance_actions",
     "server_external_events",
 )

@@ -1,4 +1,6 @@
-"""DELETE /servers/{id} and the power/lock actions of POST /servers/{id}/action.
+"""DELETE /servers/{id} and the actions of POST /servers/{id}/action.
+
+Power and lock actions, createImage (a snapshot) and os-getConsoleOutput.
 
 An action is a function of ``ACTIONS``, decorated as any route function is
 (``wsgi.api_version`` for the microversions that know it, a schema of its
@@ -7,6 +9,8 @@ Every action answers 202 (the compute does the work) or 409 with Nova's
 "Cannot '<action>' instance <id> while it is in <attr> <state>" when the
 server's state forbids it, and 409 when it is locked by someone else.
 """
+
+import re
 
 import webob.exc
 
@@ -22,6 +26,7 @@ LOCK = "os_compute_api:os-lock-server:%s"
 PAUSE = "os_compute_api:os-pause-server:%s"
 SUSPEND = "os_compute_api:os-suspend-server:%s"
 DEFERRED_DELETE = "os_compute_api:os-deferred-delete:%s"
+CONSOLE_OUTPUT = "os_compute_api:os-console-output"
 
 COMPUTE = compute_api.API()
 
@@ -35,7 +40,7 @@ def _run(req, server_id, action, rule, call, *args):
     instance = servers.get_server(req, server_id)
     req.context.can(rule, target=_target(instance))
     try:
-        getattr(COMPUTE, call)(req.context, instance, *args)
+        return getattr(COMPUTE, call)(req.context, instance, *args)
     except (exception.InstanceIsLocked, exception.InstanceNotReady) as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
     except (exception.InstanceInvalidState, exception.UnexpectedTaskStateError) as exc:
@@ -120,19 +125,60 @@ def _unlock(req, id):
         raise servers.conflict_for_state(exc, "unlock", id)
 
 
+@validation.schema(schemas.create_image)
+def _create_image(req, id):
+    """A snapshot: 202 with the image's URL in Location (before 2.45) or
+    ``{"image_id": ...}`` in the body (2.45 and later)."""
+    body = req.get_json()["createImage"]
+    image = _run(req, id, "createImage", SERVERS % "create_image", "snapshot",
+                 body["name"], body.get("metadata") or {})
+    if req.is_at_least("2.45"):
+        return wsgi.ResponseObject({"image_id": image["id"]}, code=202)
+    url = COMPUTE.image_url(req.context, image["id"])
+    return wsgi.ResponseObject(None, code=202, headers={"Location": url})
+
+
+# Control characters a console log may hold that JSON clients choke on
+# (upstream strips them too); tab and newline stay.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f]")
+
+
+@validation.schema(schemas.get_console_output)
+def _get_console_output(req, id):
+    """The last ``length`` lines of the serial log: 200 ``{"output": ...}``."""
+    length = (req.get_json()["os-getConsoleOutput"] or {}).get("length")
+    if length is not None:
+        length = int(length)
+        if length < 0:
+            length = None  # -1: the whole log
+    try:
+        output = _run(req, id, "get_console_output", CONSOLE_OUTPUT,
+                      "get_console_output", length)
+    except exception.ConsoleNotAvailable as exc:
+        raise webob.exc.HTTPNotFound(explanation=exc.format_message())
+    except NotImplementedError:
+        raise webob.exc.HTTPNotImplemented(
+            explanation="Unable to get console log, functionality not implemented")
+    return wsgi.ResponseObject({"output": _CONTROL_CHARACTERS.sub("", output or "")},
+                               code=200)
+
+
 ACTIONS = {
     "reboot": _reboot, "os-start": _start, "os-stop": _stop, "pause": _pause,
     "unpause": _unpause, "suspend": _suspend, "resume": _resume, "lock": _lock,
     "unlock": _unlock, "forceDelete": _force_delete,
-    "trigger_crash_dump": _trigger_crash_dump,
+    "trigger_crash_dump": _trigger_crash_dump, "createImage": _create_image,
+    "os-getConsoleOutput": _get_console_output,
 }
 
 
-@wsgi.expected_errors((400, 403, 404, 409))
+@wsgi.expected_errors((400, 403, 404, 409, 501))
 @wsgi.response(202)
 def action(req, id):
-    """POST /servers/{id}/action: one of ACTIONS."""
-    wsgi.action_function(req, ACTIONS)(req, id)
+    """POST /servers/{id}/action: one of ACTIONS (202 unless it answers itself)."""
+    result = wsgi.action_function(req, ACTIONS)(req, id)
+    if isinstance(result, wsgi.ResponseObject):
+        return result
     return wsgi.ResponseObject(None, code=202)
 
 

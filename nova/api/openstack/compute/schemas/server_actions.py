@@ -1,5 +1,7 @@
 """Request schemas of the server actions (POST /servers/{id}/action)."""
 
+from nova.api.validation import parameter_types
+
 reboot = {
     "type": "object",
     "properties": {
@@ -57,5 +59,40 @@ lock_v273 = {
         },
     },
     "required": ["lock"],
+    "additionalProperties": False,
+}
+
+create_image = {
+    "type": "object",
+    "properties": {
+        "createImage": {
+            "type": "object",
+            "properties": {
+                "name": parameter_types.name,
+                "metadata": parameter_types.metadata,
+            },
+            "required": ["name"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["createImage"],
+    "additionalProperties": False,
+}
+
+get_console_output = {
+    "type": "object",
+    "properties": {
+        "os-getConsoleOutput": {
+            "type": "object",
+            "properties": {
+                # An integer, a string of one, or null; -1 (or null, or no
+                # length at all) means the whole log.
+                "length": {"type": ["integer", "string", "null"],
+                           "pattern": "^-?[0-9]+$", "minimum": -1},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "required": ["os-getConsoleOutput"],
     "additionalProperties": False,
 }
