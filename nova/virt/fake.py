@@ -85,6 +85,8 @@ class FakeDriver(driver.ComputeDriver):
         self._lock = threading.Lock()
         self._spawn_failures = []
         self._snapshot_failures = []
+        self._upload_gate = threading.Event()
+        self._upload_gate.set()
         self.snapshots = []  # (instance uuid, image id) of every finished upload
         self._spawn_gate = threading.Event()
         self._spawn_gate.set()
@@ -184,6 +186,13 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._spawn_failures.extend([message] * count)
 
+    def hold_uploads(self):
+        """Make snapshots wait in image_uploading until release_uploads()."""
+        self._upload_gate.clear()
+
+    def release_uploads(self):
+        self._upload_gate.set()
+
     def fail_next_snapshots(self, count=1, message="injected upload failure"):
         """Make the next ``count`` snapshot uploads raise SnapshotFailure."""
         with self._lock:
@@ -279,6 +288,7 @@ class FakeDriver(driver.ComputeDriver):
         data = guest.disk_data()
         update_task_state(task_state=task_states.IMAGE_UPLOADING,
                           expected_state=task_states.IMAGE_PENDING_UPLOAD)
+        self._upload_gate.wait(60)
         with self._lock:
             failure = self._snapshot_failures.pop(0) if self._snapshot_failures else None
         if failure:
