@@ -25,7 +25,7 @@ class FakeInstance:
     """A guest on the fake hypervisor: its name, size and power state."""
 
     def __init__(self, name, uuid, state=power_state.RUNNING, vcpus=1, memory_mb=512,
-                 root_gb=1):
+                 root_gb=1, hostname=None):
         self.name = name
         self.uuid = uuid
         self.state = state
@@ -40,7 +40,7 @@ class FakeInstance:
             "[    0.000000] Command line: console=ttyS0",
             "[    1.000000] Freeing unused kernel memory",
             "Starting %s ..." % name,
-            "%s login:" % name,
+            "%s login:" % (hostname or name),
         ]
 
     def disk_data(self):
@@ -221,7 +221,8 @@ class FakeDriver(driver.ComputeDriver):
                 instance.name, instance.uuid,
                 power_state.RUNNING if power_on else power_state.SHUTDOWN,
                 vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
-                root_gb=flavor.root_gb + flavor.ephemeral_gb)
+                root_gb=flavor.root_gb + flavor.ephemeral_gb,
+                hostname=getattr(instance, "hostname", None))
         LOG.debug("Fake guest %s spawned", instance.uuid)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
