@@ -88,14 +88,15 @@ class ComputeAPI:
 
     INSTANCE_ACTIONS_VERSION = "6.3"
 
-    def check_instance_action(self, method):
+    def check_instance_action(self, method, version=None):
         """Raise VersionCapExceeded (a 409) now if the instance action
-        ``method`` cannot be sent at this process's cap.
+        ``method`` (introduced in ``version``, default 6.3) cannot be sent at
+        this process's cap.
 
         The API calls it before it sets a task state, so a refused action
         leaves the instance as it was.
         """
-        self.router.prepare(method, version=self.INSTANCE_ACTIONS_VERSION)
+        self.router.prepare(method, version=version or self.INSTANCE_ACTIONS_VERSION)
 
     def _cast(self, ctxt, host, method, **kwargs):
         cctxt = self.router.prepare(method, version=self.INSTANCE_ACTIONS_VERSION,

@@ -50,3 +50,25 @@ def test_an_action_the_cap_cannot_send_is_409_and_changes_nothing(api, pinned, b
                                     version="2.17", user="u1", project="p1")
     assert status == 202, reply
     assert _instance(api, server.uuid).task_state is not None or "trigger" in str(body)
+
+
+def test_snapshot_console_and_diagnostics_need_compute_6_5(api, pinned):
+    """createImage is refused before any image is made; the calls are 409s too."""
+    flavor = seed.add_flavor(api)
+    server = seed.add_server(api, "s", flavor=flavor)
+    pinned("6.4")
+    for method, path, body, user in (
+            ("POST", "/servers/%s/action", {"createImage": {"name": "snap"}}, "u1"),
+            ("POST", "/servers/%s/action", {"os-getConsoleOutput": {}}, "u1"),
+            ("GET", "/servers/%s/diagnostics", None, "admin")):
+        project = "p1" if user == "u1" else "admin"
+        status, _h, reply = api.request(method, path % server.uuid, body,
+                                        user=user, project=project)
+        assert status == 409, (body, reply)
+        message = reply["conflictingRequest"]["message"]
+        assert "6.5" in message and "upgrade_levels" in message
+    instance = _instance(api, server.uuid)
+    assert (instance.vm_state, instance.task_state) == ("active", None)
+    actions = api.request("GET", "/servers/%s/os-instance-actions" % server.uuid,
+                          user="u1", project="p1")[2]["instanceActions"]
+    assert actions == []
