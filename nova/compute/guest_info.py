@@ -23,7 +23,7 @@ def tail(log, length):
     length = int(length)
     if length < 0:
         return log
-    if length == 0:
+    if length == 0 or not log:
         return b""
     lines = log.split(b"\n")
     if lines and lines[-1] == b"":   # a final newline ends the last line
