@@ -7,6 +7,7 @@ and the diagnostics are RPC calls to the host, answered by the driver.
 """
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova.compute import api_actions
 from nova.compute import task_states
@@ -34,6 +35,13 @@ _NON_INHERITABLE_PREFIXES = ("os_glance",)
 
 # System metadata image_<name> keys that are image attributes, not properties.
 _IMAGE_ATTRS = ("min_ram", "min_disk", "disk_format", "container_format")
+
+
+class ComputeNotAnswering(exception.NovaException):
+    """A call to the server's compute host that cannot be answered now."""
+    msg_fmt = ("The compute service of host %(host)s is down or did not answer in "
+               "time; try again later.")
+    code = 409
 
 
 def _reject_task_states(*states):
@@ -141,20 +149,34 @@ class SnapshotOperations:
         """The URL of image ``image_id`` (createImage's Location header)."""
         return self._images.generate_image_url(context, image_id)
 
+    def _call_host(self, context, instance, call, **kwargs):
+        """``call`` the server's compute; ComputeNotAnswering (409) when that
+        service is down (without waiting for a timeout) or does not answer."""
+        self.compute_rpcapi.check_instance_action(
+            call.__name__, version=self.compute_rpcapi.GUEST_VERSION)
+        if not self._compute_is_up(context, instance):
+            raise ComputeNotAnswering(host=instance.host)
+        try:
+            return call(instance._context or context, instance, **kwargs)
+        except messaging.MessagingTimeout:
+            LOG.warning("Compute %s did not answer %s in time.", instance.host,
+                        call.__name__)
+            raise ComputeNotAnswering(host=instance.host)
+
     @api_actions.check_instance_host
     @_reject_task_states(task_states.DELETING, task_states.MIGRATING)
     def get_console_output(self, context, instance, tail_length=None):
         """The last ``tail_length`` lines of the server's serial log (None: all)."""
-        return self.compute_rpcapi.get_console_output(instance._context or context,
-                                                      instance, tail_length=tail_length)
+        return self._call_host(context, instance, self.compute_rpcapi.get_console_output,
+                               tail_length=tail_length)
 
     @api_actions.check_instance_host
     def get_diagnostics(self, context, instance):
         """The hypervisor's free-form diagnostics of the server (before 2.48)."""
-        return self.compute_rpcapi.get_diagnostics(instance._context or context, instance)
+        return self._call_host(context, instance, self.compute_rpcapi.get_diagnostics)
 
     @api_actions.check_instance_host
     def get_instance_diagnostics(self, context, instance):
         """The standard diagnostics of the server (2.48) as a dict."""
-        return self.compute_rpcapi.get_instance_diagnostics(
-            instance._context or context, instance)
+        return self._call_host(context, instance,
+                               self.compute_rpcapi.get_instance_diagnostics)

@@ -112,3 +112,25 @@ def test_a_hypervisor_that_cannot_tell_is_a_501(stack, monkeypatch):
         status, _h, body = _diagnostics(stack, stack.server, version=version)
         assert status == 501, body
         assert "notImplemented" in body
+
+
+def test_a_compute_that_is_down_is_a_409_at_once(stack):
+    status, _h, body = stack.request("PUT", "/os-services/force-down", {
+        "host": HOST, "binary": "nova-compute", "forced_down": True}, version="2.11")
+    assert status == 200, body
+    try:
+        expected = ("The compute service of host %s is down or did not answer in time; "
+                    "try again later." % HOST)
+        for version in ("2.1", "2.48"):
+            status, _h, body = _diagnostics(stack, stack.server, version=version)
+            assert status == 409, body
+            assert body["conflictingRequest"]["message"] == expected
+        status, _h, body = stack.request(
+            "POST", "/servers/%s/action" % stack.server, {"os-getConsoleOutput": {}})
+        assert status == 409, body
+        assert body["conflictingRequest"]["message"] == expected
+    finally:
+        stack.request("PUT", "/os-services/force-down", {
+            "host": HOST, "binary": "nova-compute", "forced_down": False}, version="2.11")
+    status, _h, body = _diagnostics(stack, stack.server, version="2.48")
+    assert status == 200, body
