@@ -115,13 +115,18 @@ class SnapshotOperations:
         """Snapshot the server as a new image named ``name``; the image dict.
 
         MetadataLimitExceeded (403) when ``extra_properties`` are more than
-        the metadata_items quota allows.
+        the metadata_items quota allows; ComputeNotAnswering (409) when the
+        server's compute service is down.
         """
         extra_properties = dict(extra_properties or {})
         self._check_metadata_quota(context, extra_properties)
         # Before the image exists: a cap below 6.5 refuses (409) with nothing made.
         self.compute_rpcapi.check_instance_action(
             "snapshot_instance", version=self.compute_rpcapi.GUEST_VERSION)
+        # A compute that is down would leave the server in a task state no one
+        # clears, and a queued image behind: refuse now.
+        if not self._compute_is_up(context, instance):
+            raise ComputeNotAnswering(host=instance.host)
         image = self._images.create(
             context, snapshot_image_meta(context, instance, name, extra_properties))
         instance.task_state = task_states.IMAGE_SNAPSHOT_PENDING

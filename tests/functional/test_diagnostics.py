@@ -129,6 +129,13 @@ def test_a_compute_that_is_down_is_a_409_at_once(stack):
             "POST", "/servers/%s/action" % stack.server, {"os-getConsoleOutput": {}})
         assert status == 409, body
         assert body["conflictingRequest"]["message"] == expected
+        # A snapshot is refused before any image is made.
+        status, _h, body = stack.request(
+            "POST", "/servers/%s/action" % stack.server,
+            {"createImage": {"name": "while-down"}})
+        assert status == 409, body
+        assert body["conflictingRequest"]["message"] == expected
+        assert stack.request_image("GET", "/v2/images?name=while-down")[2]["images"] == []
     finally:
         stack.request("PUT", "/os-services/force-down", {
             "host": HOST, "binary": "nova-compute", "forced_down": False}, version="2.11")
