@@ -4,7 +4,8 @@ The API has created the image record (queued, with the snapshot's
 properties) and set task_state image_snapshot_pending. Here the task moves
 to image_snapshot, the driver moves it through image_pending_upload and
 image_uploading while it captures and uploads the disk, and the task is
-cleared with the vm_state unchanged. A failed snapshot deletes the image;
+cleared with the vm_state unchanged. A failed snapshot, or one of a server
+deleted meanwhile, deletes the image;
 the operation wrapper records the fault and clears the task state, so the
 server is back in its previous state (never ERROR for a snapshot).
 """
@@ -49,7 +50,13 @@ class SnapshotOperations:
         except Exception:
             self._delete_failed_image(context, image_id)
             raise
-        operation.finish(self.driver, instance, instance.vm_state)
+        try:
+            operation.finish(self.driver, instance, instance.vm_state)
+        except operation.INSTANCE_GONE:
+            # Deleted while uploading: the snapshot of a server that is gone
+            # is not kept (as upstream); the wrapper ends the event quietly.
+            self._delete_failed_image(context, image_id)
+            raise
 
     def _delete_failed_image(self, context, image_id):
         try:

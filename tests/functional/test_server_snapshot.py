@@ -228,3 +228,25 @@ def test_bad_bodies_quota_and_refused_states(stack, server):
         "POST", "/servers/%s/action" % server, {"createImage": {"name": "x"}},
         user="eve", project="other")
     assert status == 404, body
+
+
+def test_deleting_the_server_during_the_upload_deletes_the_image(stack):
+    server_id = _boot(stack, name="short-lived")
+    driver = stack.driver(HOST)
+    driver.hold_uploads()
+    try:
+        status, _h, body = _snapshot(stack, server_id, name="orphan")
+        assert status == 202, body
+
+        def in_upload():
+            _s, _h, shown = stack.request("GET", "/servers/%s" % server_id)
+            return shown["server"]["OS-EXT-STS:task_state"] == "image_uploading"
+        inprocess.wait_for(in_upload, timeout=30, what="image_uploading")
+        assert stack.request("DELETE", "/servers/%s" % server_id)[0] == 204
+    finally:
+        driver.release_uploads()
+    stack.wait_for_gone(server_id)
+
+    def image_gone():
+        return _image(stack, body["image_id"])[0] == 404
+    inprocess.wait_for(image_gone, timeout=30, what="orphan snapshot deleted")
