@@ -125,3 +125,8 @@ def test_fake_console_log_and_diagnostics():
     assert body["memory_details"] == {"maximum": 256, "used": 128}
     driver.pause(instance)
     assert driver.get_instance_diagnostics(instance).state == "paused"
+
+
+def test_the_api_shows_every_field_the_drivers_fill():
+    from nova.api.openstack.compute import server_diagnostics
+    assert server_diagnostics.FIELDS == diagnostics.FIELDS

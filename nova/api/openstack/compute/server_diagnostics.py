@@ -13,9 +13,13 @@ from nova.api.openstack.compute import servers
 from nova.api.openstack import wsgi
 from nova.compute import api as compute_api
 from nova import exception
-from nova.virt import diagnostics
 
 POLICY = "os_compute_api:os-server-diagnostics"
+# The body at 2.48, as the API reference lists it (every field, null when the
+# hypervisor cannot tell); nova.virt.diagnostics.Diagnostics fills it.
+FIELDS = ("state", "driver", "hypervisor", "hypervisor_os", "uptime", "config_drive",
+          "num_cpus", "num_nics", "num_disks", "cpu_details", "nic_details",
+          "disk_details", "memory_details")
 COMPUTE = compute_api.API()
 
 
@@ -26,7 +30,7 @@ def index(req, server_id):
     try:
         if req.is_at_least("2.48"):
             found = COMPUTE.get_instance_diagnostics(req.context, instance)
-            return {name: found.get(name) for name in diagnostics.FIELDS}
+            return {name: found.get(name) for name in FIELDS}
         return COMPUTE.get_diagnostics(req.context, instance)
     except exception.InstanceInvalidState as exc:
         raise servers.conflict_for_state(exc, "get_diagnostics", server_id)
