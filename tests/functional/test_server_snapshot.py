@@ -8,7 +8,10 @@ failure in the action's event.
 
 import pytest
 
+from nova import context as nova_context
+from nova import objects
 from tests.functional import inprocess
+from tests.functional import server_seed as seed
 from tests.functional import stack_fixture
 
 HOST = "snap1"
@@ -186,6 +189,11 @@ def test_failed_upload_deletes_the_image_and_keeps_the_server(stack, server):
     event = events["compute_snapshot_instance"]
     assert event["result"] == "Error"
     assert "SnapshotFailure" in event["traceback"]
+    # The fault names the cause (shown once the server is in ERROR; here in
+    # the cell database).
+    with nova_context.target_cell(stack.api.ctxt, seed.cell1(stack.api)) as cctxt:
+        fault = objects.InstanceFault.get_latest_for_instance(cctxt, server)
+    assert (fault.code, fault.message) == (500, "SnapshotFailure")
     # The next snapshot works.
     status, _h, body = _snapshot(stack, server, name="retry")
     assert status == 202, body

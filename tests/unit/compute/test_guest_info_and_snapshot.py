@@ -130,3 +130,12 @@ def test_fake_console_log_and_diagnostics():
 def test_the_api_shows_every_field_the_drivers_fill():
     from nova.api.openstack.compute import server_diagnostics
     assert server_diagnostics.FIELDS == diagnostics.FIELDS
+
+
+def test_snapshot_is_a_compute_operation_that_keeps_the_vm_state():
+    from nova.compute import snapshot
+    rules = snapshot.SnapshotOperations.snapshot_instance.operation_rules
+    assert rules.event == "snapshot_instance"
+    assert rules.success_vm_state is None  # the operation keeps the vm_state itself
+    assert rules.vm_state_after(fake.SnapshotFailure("x")) is None  # never ERROR
+    assert rules.on_error_allocation == "keep"
