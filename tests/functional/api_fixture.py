@@ -30,12 +30,12 @@ from nova.db.api import api as api_db_api
 from nova.db import cell_setup
 from nova.db import facade
 from nova.db.main import api as main_db_api
-from nova.db import migration
 from nova import objects
 from nova.objects import base as objects_base
 from nova import policy
 from nova import rpc
 from nova import wsgi_server
+from tests import dbfixtures
 
 CONF = nova.conf.CONF
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
@@ -173,8 +173,11 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     """Databases, configuration and the running server; returns (API, cleanup)."""
     rpc.register_opts(CONF)
     objects.register_all()
-    api_url = "sqlite:///%s" % (tmp_path / "api.sqlite")
-    cell_url = "sqlite:///%s" % (tmp_path / "cell1.sqlite")
+    # Copies of the once-migrated templates (tests.dbfixtures), not alembic per test.
+    api_url = dbfixtures.sqlite_copy("api", tmp_path / "api.sqlite")
+    cell_url = dbfixtures.sqlite_copy("main", tmp_path / "cell1.sqlite")
+    dbfixtures.sqlite_copy("main", dbfixtures.sqlite_path(
+        cell_setup.cell0_database_connection(cell_url)))
     values = dict(OVERRIDES)
     values[("api_database", "connection")] = api_url
     values[("database", "connection")] = cell_url
@@ -195,8 +198,6 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     policy_conf = cfg.ConfigOpts()
     policy_conf([], project="nova", default_config_files=[], default_config_dirs=[])
     policy.init(conf=policy_conf)
-    migration.db_sync("api", url=api_url)
-    migration.db_sync("main", url=cell_url)
     rpc.init(CONF)
     cell_setup.simple_cell_setup(nova_context.get_admin_context(), "fake://",
                                  verify_transport=False)
