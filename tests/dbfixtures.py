@@ -13,7 +13,10 @@ Kinds:
     (``nova.db.migration.db_sync``), as nova-manage would leave it;
 ``api-models`` / ``main-models``
     the tables of the SQLAlchemy models (``metadata.create_all``), as the
-    object tests have always built them.
+    object tests have always built them;
+``placement``
+    the real Placement's database, migrated by Placement itself and holding
+    the standard traits and resource classes it syncs on its first request.
 """
 
 import atexit
@@ -30,7 +33,7 @@ from nova.db import facade
 from nova.db.main import models as main_models
 from nova.db import migration
 
-KINDS = ("api", "main", "api-models", "main-models")
+KINDS = ("api", "main", "api-models", "main-models", "placement")
 
 _templates = {}
 _lock = threading.Lock()
@@ -49,10 +52,29 @@ def _build(kind, path):
     url = "sqlite:///%s" % path
     if kind in ("api", "main"):
         migration.db_sync(kind, url=url)
+    elif kind == "placement":
+        _build_placement(url)
     elif kind == "api-models":
         _tables(url, api_models.ApiBase.metadata)
     else:
         _tables(url, main_models.MainBase.metadata)
+
+
+def _build_placement(url):
+    import requests
+
+    from nova.scheduler.client import embedded
+
+    service = embedded.EmbeddedPlacement(connection=url, host="127.0.0.1", port=0)
+    service.start()
+    try:
+        for path in ("/traits", "/resource_classes"):
+            resp = requests.get(service.endpoint + path, timeout=60, headers={
+                "X-Auth-Token": embedded.NOAUTH_ADMIN_TOKEN,
+                "OpenStack-API-Version": "placement latest"})
+            resp.raise_for_status()
+    finally:
+        service.stop()
 
 
 def template(kind):
