@@ -22,6 +22,7 @@ Kinds:
 import atexit
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 
@@ -79,20 +80,76 @@ def _build_placement(url):
 
 def template(kind):
     """The path of this process's template SQLite file of ``kind`` (built on first use)."""
-    global _template_dir
     if kind not in KINDS:
         raise ValueError("unknown database kind %r: expected one of %s"
                          % (kind, ", ".join(KINDS)))
     with _lock:
         path = _templates.get(kind)
         if path is None:
-            if _template_dir is None:
-                _template_dir = tempfile.mkdtemp(prefix="nova-test-db-templates-")
-                atexit.register(shutil.rmtree, _template_dir, True)
-            path = os.path.join(_template_dir, "%s.sqlite" % kind)
+            path = os.path.join(_directory(), "%s.sqlite" % kind)
             _build(kind, path)
             _templates[kind] = path
         return path
+
+
+def _directory():
+    global _template_dir
+    if _template_dir is None:
+        _template_dir = tempfile.mkdtemp(prefix="nova-test-db-templates-")
+        atexit.register(shutil.rmtree, _template_dir, True)
+    return _template_dir
+
+
+class MappedCells:
+    """The API, cell1 and cell0 SQLite files of a deployment mapped once, for copying.
+
+    ``nova-manage cell_v2 simple_cell_setup`` (cell0 and cell1 mappings in the
+    API database, both cell schemas) is the same for every functional test
+    but for the directory its files live in. The first test runs it and
+    :meth:`save` keeps its files; :meth:`copy` gives a later test the same
+    files in its own directory, the cell mappings' database URLs pointed
+    there.
+    """
+
+    def __init__(self, api_name, cell_names):
+        self.api_name = api_name
+        self.names = (api_name,) + tuple(cell_names)
+        self._origin = None
+        self._saved = None
+
+    def save(self, directory):
+        saved = os.path.join(_directory(), "mapped-%d" % id(self))
+        os.makedirs(saved, exist_ok=True)
+        for name in self.names:
+            src = sqlite3.connect(os.path.join(str(directory), name))
+            dst = sqlite3.connect(os.path.join(saved, name))
+            try:
+                src.backup(dst)  # a consistent copy even while engines are open
+            finally:
+                dst.close()
+                src.close()
+        self._origin, self._saved = str(directory), saved
+
+    def copy(self, directory):
+        """Copy the saved files into ``directory``; False when nothing was saved yet."""
+        if self._saved is None:
+            return False
+        directory = str(directory)
+        for name in self.names:
+            target = os.path.join(directory, name)
+            if os.path.exists(target):
+                raise FileExistsError("%s exists: a test database is always a new file"
+                                      % target)
+            shutil.copyfile(os.path.join(self._saved, name), target)
+        conn = sqlite3.connect(os.path.join(directory, self.api_name))
+        try:
+            with conn:
+                conn.execute("UPDATE cell_mappings SET database_connection = "
+                             "REPLACE(database_connection, ?, ?)",
+                             ("sqlite:///%s/" % self._origin, "sqlite:///%s/" % directory))
+        finally:
+            conn.close()
+        return True
 
 
 def sqlite_path(url):
