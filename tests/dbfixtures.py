@@ -87,7 +87,11 @@ def template(kind):
         path = _templates.get(kind)
         if path is None:
             path = os.path.join(_directory(), "%s.sqlite" % kind)
-            _build(kind, path)
+            building = path + ".building"
+            if os.path.exists(building):  # what a failed attempt left
+                os.unlink(building)
+            _build(kind, building)
+            os.replace(building, path)
             _templates[kind] = path
         return path
 
