@@ -6,7 +6,39 @@ import pytest
 # before any test module imports an oslo library that would pick eventlet.
 import nova  # noqa: F401,E402
 
-from tests import realparts
+from nova import wsgi_server  # noqa: E402
+from tests import realparts  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_stops():
+    """In-process servers notice a stop within 50-100 ms instead of 0.5-1 s.
+
+    Only polling intervals change; nothing is served or handled differently:
+
+    - cheroot's accept loop checks its stop flag between select() calls whose
+      timeout is the server's ``expiration_interval`` (0.5 s); select() still
+      returns at once for a ready connection.
+    - futurist's idle pool threads (oslo.messaging's RPC executor) look for
+      a stop between waits of ``MAX_IDLE_FOR`` (1 s) on their work queue; work
+      is still picked up the moment it is queued.
+
+    Every functional test stops one to three servers (compute API, Placement,
+    image store) and the boot tests four RPC services, so those waits were
+    most of a short test's time.
+    """
+    from futurist import _thread as futurist_thread
+
+    patched = [(wsgi_server._CherootServer, "expiration_interval", 0.05),
+               (futurist_thread.ThreadWorker, "MAX_IDLE_FOR", 0.1)]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _v in patched]
+    for owner, name, value in patched:
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for owner, name, value in originals:
+            setattr(owner, name, value)
 
 
 @pytest.fixture
@@ -45,3 +77,23 @@ def any_db_url(request, tmp_path):
           else realparts.PostgresDatabase())
     yield db.url
     db.drop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under ``pytest -n N --dist loadgroup`` (tools/run-tests.sh): what runs together.
+
+    A unit or functional module stays on one worker, so its module-scoped
+    fixtures are set up once; every integration test goes to one worker, one
+    after another, so the daemons, databases and brokers of two of them never
+    compete for the machine (they would be safe side by side, each has its own
+    database, vhost and ports, but slower and closer to their timeouts).
+    """
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        parts = item.nodeid.split("::", 1)[0].split("/")
+        group = "integration" if "integration" in parts else parts[-1]
+        item.add_marker(pytest.mark.xdist_group(group))

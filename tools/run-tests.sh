@@ -8,6 +8,8 @@
 #
 # Extra arguments go to pytest, e.g. tools/run-tests.sh -k conf_sample -x.
 # Environment: NOVA_TEST_TIMEOUT (seconds per test, default 300),
+# NOVA_TEST_WORKERS (pytest-xdist worker processes, default 2; 0 or 1 runs
+# everything in one process, e.g. to use a debugger or -s),
 # CI=true (nothing may be skipped: a missing service fails its tests).
 set -uo pipefail
 
@@ -15,6 +17,7 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 START=$(date +%s)
 TEST_TIMEOUT=${NOVA_TEST_TIMEOUT:-300}
+TEST_WORKERS=${NOVA_TEST_WORKERS:-2}
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'run-tests: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -137,9 +140,16 @@ rm -f "$PIP_LOG"
 log "ruff check nova tests"
 if .venv/bin/ruff check nova tests; then RUFF=ok; else RUFF=failed; fi
 
-log "pytest tests/unit tests/functional tests/integration"
-.venv/bin/pytest -p no:cacheprovider -rfEs --timeout="$TEST_TIMEOUT" \
-    tests/unit tests/functional tests/integration "$@"
+# Two workers by default (--dist loadgroup: a unit/functional module stays on
+# one worker, the integration tests all run on one worker one at a time; see
+# tests/conftest.py). --durations lists the slowest tests, to keep it fast.
+PARALLEL=()
+if [ "$TEST_WORKERS" -gt 1 ] 2>/dev/null; then
+    PARALLEL=(-n "$TEST_WORKERS" --dist loadgroup)
+fi
+log "pytest ${PARALLEL[*]} tests/unit tests/functional tests/integration"
+.venv/bin/pytest -p no:cacheprovider -rfEs --timeout="$TEST_TIMEOUT" --durations=25 \
+    "${PARALLEL[@]}" tests/unit tests/functional tests/integration "$@"
 PYTEST_RC=$?
 case $PYTEST_RC in
     0) PYTEST=ok ;;

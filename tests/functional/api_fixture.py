@@ -30,15 +30,18 @@ from nova.db.api import api as api_db_api
 from nova.objects import cell_setup
 from nova.db import facade
 from nova.db.main import api as main_db_api
-from nova.db import migration
 from nova import objects
 from nova.objects import base as objects_base
 from nova import policy
 from nova import rpc
 from nova import wsgi_server
+from tests import dbfixtures
 
 CONF = nova.conf.CONF
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
+
+# API database, cell1 and cell0 (named as nova-manage derives it from cell1's).
+_MAPPED = dbfixtures.MappedCells("api.sqlite", ("cell1.sqlite", "cell1_cell0.sqlite"))
 
 OVERRIDES = {
     ("DEFAULT", "transport_url"): "fake://",
@@ -175,6 +178,13 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     objects.register_all()
     api_url = "sqlite:///%s" % (tmp_path / "api.sqlite")
     cell_url = "sqlite:///%s" % (tmp_path / "cell1.sqlite")
+    # The databases as simple_cell_setup leaves them, copied from the first test
+    # that ran it; that one starts from the once-migrated schema templates.
+    mapped = _MAPPED.copy(tmp_path)
+    if not mapped:
+        dbfixtures.sqlite_copy("api", tmp_path / "api.sqlite")
+        dbfixtures.sqlite_copy("main", tmp_path / "cell1.sqlite")
+        dbfixtures.sqlite_copy("main", tmp_path / "cell1_cell0.sqlite")
     values = dict(OVERRIDES)
     values[("api_database", "connection")] = api_url
     values[("database", "connection")] = cell_url
@@ -195,11 +205,11 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     policy_conf = cfg.ConfigOpts()
     policy_conf([], project="nova", default_config_files=[], default_config_dirs=[])
     policy.init(conf=policy_conf)
-    migration.db_sync("api", url=api_url)
-    migration.db_sync("main", url=cell_url)
     rpc.init(CONF)
-    cell_setup.simple_cell_setup(nova_context.get_admin_context(), "fake://",
-                                 verify_transport=False)
+    if not mapped:
+        cell_setup.simple_cell_setup(nova_context.get_admin_context(), "fake://",
+                                     verify_transport=False)
+        _MAPPED.save(tmp_path)
     from nova.api.openstack.compute import wsgi_app
     app = wsgi_app.init_application()
     server = wsgi_server.Server("osapi_compute", _IdentityStub(app), host="127.0.0.1", port=0, threads=8)

@@ -10,9 +10,9 @@ from oslo_utils import timeutils
 import pytest
 
 import nova.conf
-from nova.objects import cell_setup
-from nova.db import migration
 from nova import objects
+from nova.objects import cell_setup
+from tests import dbfixtures
 
 
 @pytest.fixture
@@ -56,8 +56,7 @@ def add_compute(api, host, nodename=None, vcpus=16, memory_mb=32768, local_gb=50
 
 def add_cell(api, tmp_path, name="cell2"):
     """A second cell with its own migrated SQLite database; returns its CellMapping."""
-    url = "sqlite:///%s" % (tmp_path / ("%s.sqlite" % name))
-    migration.db_sync("main", url=url)
+    url = dbfixtures.sqlite_copy("main", tmp_path / ("%s.sqlite" % name))
     return cell_setup.create_cell(api.ctxt, name, "fake://", url, verify_transport=False)
 
 

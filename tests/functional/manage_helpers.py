@@ -4,6 +4,13 @@ import os
 import subprocess
 import sys
 
+import nova.conf
+from nova import context
+from nova.db.api import api as api_db
+from nova.objects import cell_setup
+from tests import dbfixtures
+
+CONF = nova.conf.CONF
 BIN_DIR = os.path.dirname(sys.executable)
 
 
@@ -57,3 +64,24 @@ def table_rows(output):
         if line.startswith("|"):
             rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
     return rows[1:]  # without the header
+
+
+def synced(api_path=None, main_path=None):
+    """New SQLite files as ``nova-manage api_db sync`` / ``db sync`` leave them.
+
+    Copies of the migrated templates (tests/dbfixtures.py), for tests whose
+    subject is a later command: nova-manage's sync itself is tested as a
+    console script. Returns the URLs.
+    """
+    return tuple(dbfixtures.sqlite_copy(kind, path)
+                 for kind, path in (("api", api_path), ("main", main_path)) if path)
+
+
+def simple_cell_setup(api_url, main_url, transport_url="fake://"):
+    """What ``nova-manage cell_v2 simple_cell_setup`` does, done in this process."""
+    CONF.set_override("connection", main_url, group="database")
+    try:
+        with api_db.use_connection(api_url):
+            return cell_setup.simple_cell_setup(context.get_admin_context(), transport_url)
+    finally:
+        CONF.clear_override("connection", group="database")

@@ -11,6 +11,7 @@ import requests
 import nova.conf
 from nova.scheduler.client import embedded
 from nova.scheduler.client import report
+from tests import dbfixtures
 
 CONF = nova.conf.CONF
 
@@ -43,8 +44,9 @@ class RunningPlacement:
 
 def start_placement(tmp_path):
     """Start Placement on ``tmp_path``/placement.sqlite; returns (RunningPlacement, stop)."""
+    # A copy of a template Placement migrated (and synced) once per process.
     service = embedded.EmbeddedPlacement(
-        connection="sqlite:///%s" % (tmp_path / "placement.sqlite"))
+        connection=dbfixtures.sqlite_copy("placement", tmp_path / "placement.sqlite"))
     service.start()
     service.configure_client(CONF)
 

@@ -109,8 +109,9 @@ def test_v253_uuids_pattern_servers_and_paging(api):
     assert [h["hypervisor_hostname"] for h in body["hypervisors"]] == ["other3"]
     assert "hypervisors_links" not in body
 
-    rows = api.osc("hypervisor", "list", version="2.53")
-    assert sorted(r["ID"] for r in rows) == sorted(n.uuid for n in nodes.values())
+    # The list `openstack --os-compute-api-version 2.53 hypervisor list` reads.
+    rows = api.request("GET", "/os-hypervisors/detail", version="2.53")[2]["hypervisors"]
+    assert sorted(r["id"] for r in rows) == sorted(n.uuid for n in nodes.values())
 
     bad_marker = "/os-hypervisors?marker=8d6c1b2e-0c5f-4a8e-9d61-6c1b2e0c5f4a"
     assert api.request("GET", bad_marker, version="2.53")[0] == 400

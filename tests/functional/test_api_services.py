@@ -23,13 +23,13 @@ def test_service_list_shows_zone_state_and_status(api):
     mark_down(down)
     add_service(api, "ctl1", "nova-conductor")
 
-    rows = api.osc("compute", "service", "list")
-    seen = {(r["Host"], r["Binary"]): r for r in rows}
-    assert seen[("cmp1", "nova-compute")]["Zone"] == "nova"
-    assert seen[("cmp1", "nova-compute")]["State"] == "up"
-    assert seen[("cmp1", "nova-compute")]["Status"] == "enabled"
-    assert seen[("cmp2", "nova-compute")]["State"] == "down"
-    assert seen[("ctl1", "nova-conductor")]["Zone"] == "internal"
+    # openstacksdk, as the CLI lists them (the CLI itself: the *_with_the_cli tests).
+    seen = {(s.host, s.binary): s for s in api.sdk().compute.services()}
+    assert seen[("cmp1", "nova-compute")].availability_zone == "nova"
+    assert seen[("cmp1", "nova-compute")].state == "up"
+    assert seen[("cmp1", "nova-compute")].status == "enabled"
+    assert seen[("cmp2", "nova-compute")].state == "down"
+    assert seen[("ctl1", "nova-conductor")].availability_zone == "internal"
 
     aggregate = objects.Aggregate(context=api.ctxt, name="rack2",
                                   metadata={"availability_zone": "az2"})
@@ -179,7 +179,10 @@ def test_services_of_every_cell(api, tmp_path):
     hypervisors = api.request("GET", "/os-hypervisors", version="2.53")[2]["hypervisors"]
     assert sorted(h["hypervisor_hostname"] for h in hypervisors) == ["far1", "near1"]
 
-    api.osc("compute", "service", "set", "--disable", "far1", "nova-compute")
+    # What `openstack compute service set --disable far1 nova-compute` does, by openstacksdk.
+    compute = api.sdk().compute
+    [found] = compute.services(host="far1", binary="nova-compute")
+    compute.disable_service(found, "far1", "nova-compute")
     path = "/os-services/%s" % far.uuid
     status, _h, body = api.request("PUT", path, {"forced_down": True}, version="2.53")
     assert status == 200

@@ -122,12 +122,16 @@ def test_disable_and_enable_through_the_api_toggle_the_trait(api, placement, com
     compute("cmp1")
     node, _p = _provider(placement, api.ctxt, "cmp1")
 
-    api.osc("compute", "service", "set", "--disable", "cmp1", "nova-compute")
+    # What `openstack compute service set --disable|--enable cmp1 nova-compute` does,
+    # by openstacksdk (the CLI itself: tests/functional/test_api_services.py).
+    compute = api.sdk().compute
+    [found] = compute.services(host="cmp1", binary="nova-compute")
+    compute.disable_service(found, "cmp1", "nova-compute")
     inprocess.wait_for(lambda: "COMPUTE_STATUS_DISABLED" in _traits(placement, node.uuid),
                        what="the disabled trait")
     assert CAPABILITY_TRAITS <= _traits(placement, node.uuid)
 
-    api.osc("compute", "service", "set", "--enable", "cmp1", "nova-compute")
+    compute.enable_service(found, "cmp1", "nova-compute")
     inprocess.wait_for(lambda: "COMPUTE_STATUS_DISABLED" not in _traits(placement, node.uuid),
                        what="the disabled trait to go")
 

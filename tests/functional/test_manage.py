@@ -9,7 +9,8 @@ import pytest
 from nova import context
 from nova.objects import cell_mapping as cell_obj
 from tests.functional.manage_helpers import (assert_ok, assert_one_error_line, manage,
-                                             table_rows, write_config)
+                                             simple_cell_setup, synced, table_rows,
+                                             write_config)
 from tests.unit.db.test_cell_setup import make_compute
 
 
@@ -59,9 +60,11 @@ def test_fresh_setup_then_again_is_harmless(deployment, tmp_path):
     assert main_version and main_version != "None"
 
 
-def test_discover_and_list_hosts(deployment):
-    conf, _api_url, main_url = deployment
-    _setup(conf)
+def test_discover_and_list_hosts(deployment, tmp_path):
+    conf, api_url, main_url = deployment
+    # The set-up is not the subject here (test_fresh_setup_then_again_is_harmless).
+    synced(tmp_path / "nova_api.sqlite", tmp_path / "nova.sqlite")
+    simple_cell_setup(api_url, main_url)
     cell1_uuid = _cells(conf)["cell1"][1]
     cell1 = cell_obj.CellMapping(uuid=cell1_uuid, name="cell1", transport_url="fake://",
                                  database_connection=main_url)
@@ -134,9 +137,9 @@ def _run_all(conf, commands):
         return list(pool.map(lambda args: manage(conf, *args, timeout=60), commands))
 
 
-def test_missing_cell(deployment):
+def test_missing_cell(deployment, tmp_path):
     conf = deployment[0]
-    assert_ok(manage(conf, "api_db", "sync"))
+    synced(tmp_path / "nova_api.sqlite")
     cases = [
         (("cell_v2", "delete_cell", "--cell_uuid", BOGUS), 1),
         (("cell_v2", "discover_hosts", "--cell_uuid", BOGUS), 2),
@@ -185,8 +188,7 @@ def test_wrong_cell_database_url(tmp_path):
 
 def test_unreachable_broker(deployment, tmp_path):
     conf = deployment[0]
-    assert_ok(manage(conf, "api_db", "sync"))
-    assert_ok(manage(conf, "db", "sync"))
+    synced(tmp_path / "nova_api.sqlite", tmp_path / "nova.sqlite")
     broker = "rabbit://guest:guest@127.0.0.1:%d/" % _closed_port()
     for args in (("cell_v2", "create_cell", "--name", "c", "--transport-url", broker,
                   "--database_connection", "sqlite:///%s" % (tmp_path / "c.sqlite")),

@@ -6,7 +6,7 @@ import nova.conf
 from nova.db.api import api as api_db
 from nova.db import facade
 from nova.db.main import api as main_db
-from nova.db import migration
+from tests import dbfixtures
 
 CONF = nova.conf.CONF
 
@@ -27,8 +27,9 @@ def databases(tmp_path, monkeypatch):
     dbs = Databases(tmp_path)
     CONF.set_override("connection", dbs.api_url, group="api_database")
     CONF.set_override("connection", dbs.main_url, group="database")
-    migration.db_sync("api")
-    migration.db_sync("main")
+    # Both files are copies of templates migrated once per test process.
+    dbfixtures.sqlite_copy("api", tmp_path / "nova_api.sqlite")
+    dbfixtures.sqlite_copy("main", tmp_path / "nova.sqlite")
     api_ctx = facade.new_transaction_context(dbs.api_url)
     main_ctx = facade.new_transaction_context(dbs.main_url)
     monkeypatch.setattr(api_db, "context_manager", api_ctx)
