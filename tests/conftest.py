@@ -12,25 +12,16 @@ from tests import realparts  # noqa: E402
 
 @pytest.fixture(scope="session", autouse=True)
 def quick_stops():
-    """In-process servers notice a stop within 50-100 ms instead of 0.5-1 s.
+    """In-process HTTP servers notice a stop within 50 ms instead of 0.5 s.
 
-    Only polling intervals change; nothing is served or handled differently:
-
-    - cheroot's accept loop checks its stop flag between select() calls whose
-      timeout is the server's ``expiration_interval`` (0.5 s); select() still
-      returns at once for a ready connection.
-    - futurist's idle pool threads (oslo.messaging's RPC executor) look for
-      a stop between waits of ``MAX_IDLE_FOR`` (1 s) on their work queue; work
-      is still picked up the moment it is queued.
-
-    Every functional test stops one to three servers (compute API, Placement,
-    image store) and the boot tests four RPC services, so those waits were
-    most of a short test's time.
+    Only a polling interval changes; nothing is served differently: cheroot's
+    accept loop checks its stop flag between select() calls whose timeout is
+    the server's public ``expiration_interval`` (0.5 s); select() still
+    returns at once for a ready connection. Every functional test stops one to
+    three servers (compute API, Placement, image store), so that wait was most
+    of a short test's time.
     """
-    from futurist import _thread as futurist_thread
-
-    patched = [(wsgi_server._CherootServer, "expiration_interval", 0.05),
-               (futurist_thread.ThreadWorker, "MAX_IDLE_FOR", 0.1)]
+    patched = [(wsgi_server._CherootServer, "expiration_interval", 0.05)]
     originals = [(owner, name, getattr(owner, name)) for owner, name, _v in patched]
     for owner, name, value in patched:
         setattr(owner, name, value)
