@@ -12,6 +12,7 @@ import nova.conf
 from nova.compute import build
 from nova.compute import delete
 from nova.compute import instance_events
+from nova.compute import lifecycle_events
 from nova.compute import power
 from nova.compute import resource_tracker
 from nova import manager
@@ -25,6 +26,7 @@ LOG = logging.getLogger(__name__)
 
 class ComputeManager(build.BuildOperations, power.PowerOperations,
                      delete.DeleteOperations, instance_events.ExternalEventOperations,
+                     lifecycle_events.LifecycleEventOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
@@ -51,11 +53,13 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
                                   CONF.scheduler_instance_sync_interval)
         self.set_periodic_spacing("update_available_resource",
                                   CONF.update_resources_interval or 60)
+        self.set_periodic_spacing("_sync_power_states", CONF.sync_power_state_interval)
 
     # -- lifecycle ------------------------------------------------------------
 
     def init_host(self, service_ref=None):
         self.driver.init_host(host=self.host)
+        self.register_lifecycle_events()
 
     def cleanup_host(self):
         self.driver.cleanup_host(host=self.host)
@@ -101,6 +105,10 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
 
     def _update_node(self, context, nodename, startup=False):
         return self.rt.update_available_resource(context, nodename, startup=startup)
+
+    @periodic_task.periodic_task(spacing=600)
+    def _sync_power_states(self, context):
+        self.sync_power_states(context)
 
     @property
     def rt(self):

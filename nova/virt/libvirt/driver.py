@@ -70,6 +70,7 @@ class LibvirtDriver(driver.ComputeDriver):
         self._image_api = None
         self._disabled_reason = None
         self._started = threading.Event()
+        self._nodename = None
 
     @property
     def host(self):
@@ -85,6 +86,7 @@ class LibvirtDriver(driver.ComputeDriver):
     # -- host -----------------------------------------------------------------------
 
     def init_host(self, host):
+        self._nodename = host
         self._host.initialize()
         if self._host.is_available:
             virt_type = CONF.libvirt.virt_type
@@ -112,10 +114,10 @@ class LibvirtDriver(driver.ComputeDriver):
         return out.rstrip("\n")
 
     def get_available_nodes(self, refresh=False):
-        return [CONF.host]
+        return [self._nodename or CONF.host]
 
     def node_is_available(self, nodename):
-        return nodename == CONF.host and self._host.is_available
+        return nodename in self.get_available_nodes() and self._host.is_available
 
     # -- resources ----------------------------------------------------------------
 

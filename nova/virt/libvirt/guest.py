@@ -142,6 +142,8 @@ class Guest:
                 return
             if exc.get_error_code() in (libvirt.VIR_ERR_NO_SUPPORT,
                                         libvirt.VIR_ERR_INVALID_ARG):
+                if self.has_managed_save():
+                    self._domain.managedSaveRemove(0)
                 self._domain.undefine()
             else:
                 raise
