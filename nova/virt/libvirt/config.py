@@ -92,7 +92,7 @@ class GuestSerial:
     def format_dom(self):
         serial = ElementTree.Element("serial", type="pty")
         if self.log_path:
-            _sub(serial, "log", file=self.log_path, append="off")
+            _sub(serial, "log", file=self.log_path, append="on")
         _sub(serial, "target", port=self.port)
         return serial
 

@@ -28,7 +28,7 @@ def test_disk_interface_serial_graphics():
     assert_xml_equal(
         ElementTree.tostring(config.GuestSerial("/i/console.log").format_dom(),
                              encoding="unicode"),
-        """<serial type="pty"><log file="/i/console.log" append="off"/>
+        """<serial type="pty"><log file="/i/console.log" append="on"/>
            <target port="0"/></serial>""")
     assert_xml_equal(
         ElementTree.tostring(config.GuestGraphics("spice", "127.0.0.1").format_dom(),
