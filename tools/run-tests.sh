@@ -120,6 +120,13 @@ pid_running() {  # pid file
 }
 
 start_libvirt() {
+    # Without udev /dev/kvm stays root-only: libvirt then finds KVM "not available" for the
+    # QEMU user although its probe (as root) found it, and re-probes QEMU (~30 s) on every
+    # domain definition. Give it udev's usual owner and mode (group kvm, 0660).
+    if [ -c /dev/kvm ] && getent group kvm >/dev/null && [ "$(stat -c %G /dev/kvm)" != kvm ]; then
+        log "giving /dev/kvm to group kvm (as udev would)"
+        chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+    fi
     # No systemd: start the daemons by hand, each unless its pid file names a live process.
     if ! pid_running /run/virtlogd.pid; then
         log "starting virtlogd"
