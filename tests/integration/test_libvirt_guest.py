@@ -84,7 +84,6 @@ def env():
     import nova.conf
     from nova.virt.libvirt import driver as libvirt_driver
     conf = nova.conf.CONF
-    conf([], project="nova", default_config_files=[])
     # Under /var/tmp, readable by the QEMU user (pytest's tmp dirs are 0700).
     workdir = tempfile.mkdtemp(prefix="nova-libvirt-", dir="/var/tmp")
     os.chmod(workdir, 0o755)

@@ -14,12 +14,10 @@ CONF = nova.conf.CONF
 
 @pytest.fixture
 def conf(tmp_path):
-    CONF([], project="nova", default_config_files=[])
     CONF.set_override("instances_path", str(tmp_path / "instances"))
     CONF.set_override("connection_uri", "test:///default", "libvirt")
     CONF.set_override("virt_type", "qemu", "libvirt")
     yield CONF
-    CONF.reset()
     CONF.clear_override("instances_path")
     for opt in ("connection_uri", "virt_type", "images_type", "cpu_mode", "cpu_models"):
         CONF.clear_override(opt, "libvirt")
@@ -45,11 +43,9 @@ def drv(conf, images):
     d.image_cache.image_api = images
     d._image_api = images
     d.init_host("testhost")
-    created = []
     yield d
     for guest in d.host.list_guests():
         if guest.name.startswith("instance-"):
             guest.poweroff()
             guest.delete_configuration()
     d.cleanup_host("testhost")
-    del created

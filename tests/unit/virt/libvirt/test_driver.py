@@ -341,3 +341,14 @@ def test_snapshot_uploads_the_disk_and_keeps_the_guest_running(drv, images, conf
     with pytest.raises(lv_exc.SnapshotUploadFailed, match="full"):
         drv.snapshot(None, instance, snapshot_id, update_task_state)
     assert drv.get_info(instance).state == power_state.RUNNING
+
+
+def test_snapshot_of_a_stopped_guest_leaves_it_stopped(drv, images, conf):
+    instance = fixtures.make_instance(image_ref=images.add_disk("16M"))
+    spawn(drv, instance)
+    drv.power_off(instance)
+    snapshot_id = images.add_file(b"")
+    drv.snapshot(None, instance, snapshot_id, lambda **kw: None)
+    assert images.uploads[snapshot_id][1][:4] == b"QFI\xfb"
+    assert drv.get_info(instance).state == power_state.SHUTDOWN
+    assert not drv.host.get_guest(instance).has_managed_save()
