@@ -114,6 +114,12 @@ class LibvirtDriver(driver.ComputeDriver):
         return out.rstrip("\n")
 
     def get_available_nodes(self, refresh=False):
+        """This host's node; none while libvirt is unreachable (the service stays
+        up and its node is left alone until the connection comes back)."""
+        if refresh and not self._host.is_available:
+            LOG.warning("libvirt at %s is unreachable: no node to report (%s)",
+                        self._host.uri, self._disabled_reason)
+            return []
         return [self._nodename or CONF.host]
 
     def node_is_available(self, nodename):

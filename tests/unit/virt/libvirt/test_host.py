@@ -106,3 +106,19 @@ def test_driver_emits_lifecycle_events_to_its_listener(drv, images, conf):
                                 and e.transition == virtevent.EVENT_LIFECYCLE_STOPPED
                                 for e in received)), received
     assert drv.get_info(instance).state == power_state.SHUTDOWN
+
+
+def test_driver_survives_an_unreachable_libvirt_at_start(conf, tmp_path):
+    from nova.virt.libvirt import driver
+    conf.set_override("connection_uri",
+                      "qemu+unix:///system?socket=%s" % (tmp_path / "gone"), "libvirt")
+    drv = driver.LibvirtDriver()
+    drv.init_host("testhost")                    # logs, does not raise
+    assert drv.get_available_nodes(refresh=True) == []
+    assert drv.node_is_available("testhost") is False
+    with pytest.raises(lv_exc.HypervisorUnavailable):
+        drv.list_instance_uuids()
+    # libvirt comes back (here: the test hypervisor): the node is reported again.
+    drv.host._uri = "test:///default"
+    assert drv.get_available_nodes(refresh=True) == ["testhost"]
+    assert drv.node_is_available("testhost")
