@@ -54,6 +54,8 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self.set_periodic_spacing("update_available_resource",
                                   CONF.update_resources_interval or 60)
         self.set_periodic_spacing("_sync_power_states", CONF.sync_power_state_interval)
+        self.set_periodic_spacing("_run_image_cache_manager_pass",
+                                  CONF.image_cache.manager_interval)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -109,6 +111,12 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
     @periodic_task.periodic_task(spacing=600)
     def _sync_power_states(self, context):
         self.sync_power_states(context)
+
+    @periodic_task.periodic_task(spacing=2400)
+    def _run_image_cache_manager_pass(self, context):
+        """Let a driver with an image cache remove the base images nobody uses."""
+        if self.driver.capabilities.get("has_imagecache"):
+            self.driver.manage_image_cache(context)
 
     @property
     def rt(self):

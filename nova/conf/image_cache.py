@@ -14,8 +14,7 @@ opts = [
         help='Directory under [DEFAULT] instances_path where the cached base images live.'),
     cfg.IntOpt("manager_interval", default=2400,
         help='Seconds between two runs of the image cache manager, which removes base '
-             'images no instance on the host uses; 0 runs it at the default periodic '
-             'interval, a negative value disables it.'),
+             'images no instance on the host uses; 0 or a negative value disables it.'),
     cfg.BoolOpt("remove_unused_base_images", default=True,
         help='Whether the image cache manager removes base images no instance uses.'),
     cfg.IntOpt("remove_unused_original_minimum_age_seconds", default=86400, min=0,

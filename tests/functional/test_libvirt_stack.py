@@ -87,3 +87,10 @@ def test_server_lifecycle_on_libvirt(ready):
     inprocess.wait_for(lambda: server_id not in drv.list_instance_uuids(), timeout=10,
                        what="the domain to go")
     assert not os.path.exists(os.path.join(CONF.instances_path, server_id))
+    # The image cache manager pass removes the base image nobody uses any more.
+    CONF.set_override("remove_unused_original_minimum_age_seconds", 0, "image_cache")
+    try:
+        cloud.computes["compute1"].manager._run_image_cache_manager_pass(cloud.ctxt)
+    finally:
+        CONF.clear_override("remove_unused_original_minimum_age_seconds", "image_cache")
+    assert not os.path.exists(drv.image_cache.path(image_id))
