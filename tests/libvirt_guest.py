@@ -20,6 +20,16 @@ import subprocess
 import tempfile
 
 MARKER = "NOVA-TEST-GUEST-BOOTED"
+POWER_BUTTON = "NOVA-TEST-GUEST-POWER-BUTTON"
+# Bump when the guest's contents change, so cached builds are not reused.
+RECIPE = "2"
+MODULES = ("kernel/drivers/input/evdev.ko", "kernel/drivers/acpi/button.ko")
+
+ACPI_HANDLER = """#!/bin/sh
+echo "%s" > /dev/ttyS0
+sync
+poweroff -f
+""" % POWER_BUTTON
 
 INIT = """#!/bin/sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp
@@ -27,6 +37,10 @@ INIT = """#!/bin/sh
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox --install -s /bin
+# The ACPI power button (a clean shutdown or soft reboot asked by libvirt) powers off.
+insmod /lib/modules/evdev.ko 2>/dev/null
+insmod /lib/modules/button.ko 2>/dev/null
+acpid -c /etc/acpi -l /dev/null
 echo "%(marker)s uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
 while true; do
     sleep 5
@@ -43,6 +57,7 @@ class TestGuest:
     def __init__(self, kernel, initrd, version):
         self.kernel, self.initrd, self.version = kernel, initrd, version
         self.marker = MARKER
+        self.power_button = POWER_BUTTON
         self.cmdline = "console=ttyS0 panic=-1 quiet"
 
 
@@ -89,6 +104,11 @@ def _build_kernel(package, target):
         kernels = glob.glob(os.path.join(tmp, "x", "boot", "vmlinuz-*"))
         if not kernels:
             raise GuestUnavailable("%s holds no boot/vmlinuz-*" % package)
+        for module in MODULES:
+            found = glob.glob(os.path.join(tmp, "x", "lib", "modules", "*", module))
+            if found:   # optional: without them the guest ignores the ACPI button
+                shutil.copyfile(found[0], os.path.join(os.path.dirname(target),
+                                                       os.path.basename(module)))
         shutil.copyfile(kernels[0], target + ".part")
         os.rename(target + ".part", target)
 
@@ -99,15 +119,24 @@ def _is_static(path):
     return result.returncode != 0 or "not a dynamic executable" in result.stdout + result.stderr
 
 
-def _build_initrd(target):
+def _build_initrd(target, modules_dir):
     busybox = shutil.which("busybox")
     if busybox is None or not _is_static(busybox):
         raise GuestUnavailable("busybox-static is not installed")
     if shutil.which("cpio") is None:
         raise GuestUnavailable("cpio is not installed")
     with tempfile.TemporaryDirectory() as root:
-        for d in ("bin", "dev", "proc", "sys", "tmp"):
+        for d in ("bin", "dev", "proc", "sys", "tmp", "lib/modules", "etc/acpi/PWRF"):
             os.makedirs(os.path.join(root, d))
+        for module in MODULES:
+            path = os.path.join(modules_dir, os.path.basename(module))
+            if os.path.exists(path):
+                shutil.copyfile(path, os.path.join(root, "lib", "modules",
+                                                   os.path.basename(module)))
+        handler = os.path.join(root, "etc", "acpi", "PWRF", "00000080")
+        with open(handler, "w") as f:
+            f.write(ACPI_HANDLER)
+        os.chmod(handler, 0o755)
         shutil.copyfile(busybox, os.path.join(root, "bin", "busybox"))
         os.chmod(os.path.join(root, "bin", "busybox"), 0o755)
         os.symlink("busybox", os.path.join(root, "bin", "sh"))
@@ -126,12 +155,13 @@ def _build_initrd(target):
 def build():
     """The cached test guest, built first if needed."""
     package, version = kernel_package()
-    directory = os.path.join(cache_root(), "libvirt-guest", "%s_%s" % (package, version))
+    directory = os.path.join(cache_root(), "libvirt-guest",
+                             "%s_%s_r%s" % (package, version, RECIPE))
     os.makedirs(directory, exist_ok=True)
     kernel = os.path.join(directory, "vmlinuz")
     initrd = os.path.join(directory, "initrd.gz")
     if not os.path.exists(kernel):
         _build_kernel(package, kernel)
     if not os.path.exists(initrd):
-        _build_initrd(initrd)
+        _build_initrd(initrd, directory)
     return TestGuest(kernel, initrd, version)

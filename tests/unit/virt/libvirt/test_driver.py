@@ -352,3 +352,23 @@ def test_snapshot_of_a_stopped_guest_leaves_it_stopped(drv, images, conf):
     assert images.uploads[snapshot_id][1][:4] == b"QFI\xfb"
     assert drv.get_info(instance).state == power_state.SHUTDOWN
     assert not drv.host.get_guest(instance).has_managed_save()
+
+
+def test_soft_reboot_of_a_guest_ignoring_acpi_falls_back_to_hard(drv, images, conf,
+                                                                 monkeypatch):
+    from nova.virt.libvirt import guest as libvirt_guest
+    conf.set_override("reboot_timeout", 1)
+    instance = fixtures.make_instance(image_ref=images.add_disk("8M"))
+    spawn(drv, instance)
+    domain_id = drv.host.get_guest(instance).id
+    # The guest OS ignores the ACPI power button (no acpid): the world's edge.
+    monkeypatch.setattr(libvirt_guest.Guest, "shutdown", lambda self: None)
+    drv.reboot(None, instance, [], "SOFT")
+    guest = drv.host.get_guest(instance)
+    assert guest.get_power_state() == power_state.RUNNING
+    assert guest.id != domain_id                  # a new run of the domain
+    monkeypatch.undo()
+    # power_off with a timeout gives up on the clean way too and pulls the plug.
+    monkeypatch.setattr(libvirt_guest.Guest, "shutdown", lambda self: None)
+    drv.power_off(instance, timeout=1, retry_interval=0.5)
+    assert drv.get_info(instance).state == power_state.SHUTDOWN
