@@ -8,7 +8,6 @@ imagecache / imagebackend (disks), vif (interfaces).
 import datetime
 import os
 import tempfile
-import threading
 import time
 
 import libvirt
@@ -69,7 +68,6 @@ class LibvirtDriver(driver.ComputeDriver):
         self.image_cache = imagecache.ImageCache()
         self._image_api = None
         self._disabled_reason = None
-        self._started = threading.Event()
         self._nodename = None
 
     @property
@@ -94,7 +92,6 @@ class LibvirtDriver(driver.ComputeDriver):
                 LOG.warning("libvirt at %s cannot run %s guests (only %s)", self._host.uri,
                             virt_type, sorted({d for _a, d, _o in
                                                self._host.get_supported_instances()}))
-        self._started.set()
 
     def cleanup_host(self, host):
         self._host.close()
