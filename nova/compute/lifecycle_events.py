@@ -16,6 +16,8 @@ import threading
 
 from oslo_log import log as logging
 
+import nova.conf
+
 from nova.compute import power_state
 from nova.compute import vm_states
 from nova import context as nova_context
@@ -23,6 +25,7 @@ from nova import exception
 from nova import objects
 from nova.virt import event as virtevent
 
+CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
 # A stop is often half of a reboot: wait this long and look again before acting.
@@ -66,6 +69,31 @@ class LifecycleEventOperations:
             return self.driver.get_info(instance).state
         except exception.InstanceNotFound:
             return power_state.NOSTATE
+
+    def resume_guests_state(self, context):
+        """[DEFAULT] resume_guests_state_on_host_boot: start again the guests of the
+        ACTIVE instances that are off (the host rebooted under them); their uuids."""
+        if not CONF.resume_guests_state_on_host_boot:
+            return []
+        resumed = []
+        for instance in objects.InstanceList.get_by_host(context, self.host,
+                                                         expected_attrs=["info_cache"]):
+            if instance.vm_state != vm_states.ACTIVE or instance.task_state is not None:
+                continue
+            if self._driver_power_state(instance) != power_state.SHUTDOWN:
+                continue
+            LOG.info("Starting instance %s again after the host rebooted", instance.uuid)
+            try:
+                network_info = instance.info_cache.network_info \
+                    if instance.info_cache is not None else None
+                self.driver.power_on(context, instance, network_info or [])
+            except Exception:
+                LOG.exception("Could not start instance %s again", instance.uuid)
+                continue
+            instance.power_state = self._driver_power_state(instance)
+            instance.save()
+            resumed.append(instance.uuid)
+        return resumed
 
     def sync_power_states(self, context):
         """Sync every instance of this host with its guest's power state."""

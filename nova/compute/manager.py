@@ -62,6 +62,8 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
     def init_host(self, service_ref=None):
         self.driver.init_host(host=self.host)
         self.register_lifecycle_events()
+        from nova import context
+        self.resume_guests_state(context.get_admin_context())
 
     def cleanup_host(self):
         self.driver.cleanup_host(host=self.host)

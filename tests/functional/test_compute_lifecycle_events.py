@@ -64,3 +64,22 @@ def test_periodic_sync_stops_and_powers_off(ready):
     assert driver.instances[server_id].state == power_state.SHUTDOWN
     status, _h, body = cloud.request("GET", "/servers/%s" % server_id)
     assert body["server"]["status"] == "SHUTOFF"
+
+
+def test_guests_of_active_servers_start_again_after_a_host_reboot(ready):
+    import nova.conf
+    cloud, server_id = ready
+    manager = cloud.computes["compute1"].manager
+    driver = cloud.driver("compute1")
+    driver.instances[server_id].state = power_state.SHUTDOWN     # the host rebooted
+    assert manager.resume_guests_state(cloud.ctxt) == []          # off by default
+    assert driver.instances[server_id].state == power_state.SHUTDOWN
+    nova.conf.CONF.set_override("resume_guests_state_on_host_boot", True)
+    try:
+        assert manager.resume_guests_state(cloud.ctxt) == [server_id]
+    finally:
+        nova.conf.CONF.clear_override("resume_guests_state_on_host_boot")
+    assert driver.instances[server_id].state == power_state.RUNNING
+    status, _h, body = cloud.request("GET", "/servers/%s" % server_id)
+    assert body["server"]["status"] == "ACTIVE"
+    assert body["server"]["OS-EXT-STS:power_state"] == power_state.RUNNING
