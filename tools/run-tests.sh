@@ -40,9 +40,13 @@ wait_port() {  # name port seconds
 # MariaDB driver the multi-process deployment tests and benchmarks/boot.py use.
 # cloud-init: its own metadata and config-drive readers are used by tests/functional/test_metadata_*;
 # dosfstools and mtools write and read VFAT config drives without root.
+# libvirt-daemon-system, qemu-system-x86, qemu-utils: the libvirt driver's real guests
+# (tests/integration/test_libvirt_guest.py); libvirt-dev + pkg-config build libvirt-python;
+# busybox-static + cpio make the test guest's initramfs (tests/libvirt_guest.py).
 PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libmariadb-dev ca-certificates cloud-init
           dosfstools mtools
-          rabbitmq-server mariadb-server postgresql)
+          rabbitmq-server mariadb-server postgresql
+          libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-dev busybox-static cpio)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
@@ -114,11 +118,41 @@ start_postgresql() {
     fi
 }
 
+pid_running() {  # pid file
+    [ -r "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+start_libvirt() {
+    # Without udev /dev/kvm stays root-only: libvirt then finds KVM "not available" for the
+    # QEMU user although its probe (as root) found it, and re-probes QEMU (~30 s) on every
+    # domain definition. Give it udev's usual owner and mode (group kvm, 0660).
+    if [ -c /dev/kvm ] && getent group kvm >/dev/null && [ "$(stat -c %G /dev/kvm)" != kvm ]; then
+        log "giving /dev/kvm to group kvm (as udev would)"
+        chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+    fi
+    # No systemd: start the daemons by hand, each unless its pid file names a live process.
+    if ! pid_running /run/virtlogd.pid; then
+        log "starting virtlogd"
+        virtlogd -d || die "virtlogd -d failed"
+    fi
+    if ! pid_running /run/libvirtd.pid; then
+        log "starting libvirtd"
+        libvirtd -d || die "libvirtd -d failed"
+    fi
+    local i
+    for ((i = 0; i < 30; i++)); do
+        [ -S /run/libvirt/libvirt-sock ] && return 0
+        sleep 1
+    done
+    die "libvirtd did not create /run/libvirt/libvirt-sock within 30 s"
+}
+
 if [ "$(id -u)" -eq 0 ] && [ -r /etc/debian_version ]; then
     install_packages
     start_rabbitmq
     start_mariadb
     start_postgresql
+    start_libvirt
 else
     log "not root on Debian: leaving services as they are (tests needing a missing one skip)"
 fi

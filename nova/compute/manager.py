@@ -13,6 +13,7 @@ from nova.compute import build
 from nova.compute import delete
 from nova.compute import guest_info
 from nova.compute import instance_events
+from nova.compute import lifecycle_events
 from nova.compute import power
 from nova.compute import resource_tracker
 from nova.compute import snapshot
@@ -28,11 +29,12 @@ LOG = logging.getLogger(__name__)
 class ComputeManager(build.BuildOperations, power.PowerOperations,
                      delete.DeleteOperations, instance_events.ExternalEventOperations,
                      snapshot.SnapshotOperations, guest_info.GuestInfoOperations,
+                     lifecycle_events.LifecycleEventOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
     The operation families live in their own modules (build, power, delete,
-    snapshot, guest_info);
+    snapshot, guest_info, lifecycle_events);
     each operation runs through nova.compute.operation's compute_operation
     decorator, which also holds the host steps the families share. This
     class holds the host's lifecycle, resources and shared clients.
@@ -55,11 +57,17 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
                                   CONF.scheduler_instance_sync_interval)
         self.set_periodic_spacing("update_available_resource",
                                   CONF.update_resources_interval or 60)
+        self.set_periodic_spacing("_sync_power_states", CONF.sync_power_state_interval)
+        self.set_periodic_spacing("_run_image_cache_manager_pass",
+                                  CONF.image_cache.manager_interval)
 
     # -- lifecycle ------------------------------------------------------------
 
     def init_host(self, service_ref=None):
         self.driver.init_host(host=self.host)
+        self.register_lifecycle_events()
+        from nova import context
+        self.resume_guests_state(context.get_admin_context())
 
     def cleanup_host(self):
         self.driver.cleanup_host(host=self.host)
@@ -105,6 +113,16 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
 
     def _update_node(self, context, nodename, startup=False):
         return self.rt.update_available_resource(context, nodename, startup=startup)
+
+    @periodic_task.periodic_task(spacing=600)
+    def _sync_power_states(self, context):
+        self.sync_power_states(context)
+
+    @periodic_task.periodic_task(spacing=2400)
+    def _run_image_cache_manager_pass(self, context):
+        """Let a driver with an image cache remove the base images nobody uses."""
+        if self.driver.capabilities.get("has_imagecache"):
+            self.driver.manage_image_cache(context)
 
     @property
     def rt(self):

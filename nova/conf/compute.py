@@ -25,6 +25,20 @@ compute_opts = [
     cfg.IntOpt("scheduler_instance_sync_interval", default=120,
         help='Seconds between the instance lists a compute sends to the schedulers; '
              '0 disables.'),
+    cfg.IntOpt("reboot_timeout", default=0, min=0,
+        help='Seconds a soft reboot may take before the driver reboots hard; 0 uses the '
+             "driver's own wait ([libvirt] wait_soft_reboot_seconds)."),
+    cfg.IntOpt("shutdown_timeout", default=60, min=0,
+        help='Seconds a guest is given to shut down cleanly (ACPI) before it is '
+             'powered off; an image property os_shutdown_timeout overrides it.'),
+    cfg.BoolOpt("resume_guests_state_on_host_boot", default=False,
+        help='Start again, when nova-compute starts, the guests that were running '
+             'before the host rebooted.'),
+    cfg.BoolOpt("use_cow_images", default=True,
+        help='Give instances copy-on-write (qcow2) disks on cached base images; '
+             'otherwise full raw copies.'),
+    cfg.BoolOpt("force_raw_images", default=True,
+        help='Convert cached base images to raw (faster reads, more disk).'),
 ]
 
 opts = [

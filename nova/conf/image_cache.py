@@ -10,6 +10,15 @@ opts = [
         help='How many compute hosts the conductor asks at once to pre-cache the images '
              'of an aggregate (POST /os-aggregates/{id}/images). More is faster but '
              'loads the image service harder.'),
+    cfg.StrOpt("subdirectory_name", default="_base",
+        help='Directory under [DEFAULT] instances_path where the cached base images live.'),
+    cfg.IntOpt("manager_interval", default=2400,
+        help='Seconds between two runs of the image cache manager, which removes base '
+             'images no instance on the host uses; 0 or a negative value disables it.'),
+    cfg.BoolOpt("remove_unused_base_images", default=True,
+        help='Whether the image cache manager removes base images no instance uses.'),
+    cfg.IntOpt("remove_unused_original_minimum_age_seconds", default=86400, min=0,
+        help='Seconds an unused base image is kept (from its last use) before removal.'),
 ]
 
 

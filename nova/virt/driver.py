@@ -64,6 +64,23 @@ class ComputeDriver:
 
     def __init__(self, virtapi=None):
         self.virtapi = virtapi
+        self._event_listener = None
+
+    # -- events -------------------------------------------------------------
+
+    def register_event_listener(self, callback):
+        """Have ``callback(event)`` called with each nova.virt.event the driver emits."""
+        self._event_listener = callback
+
+    def emit_event(self, event):
+        """Hand ``event`` to the registered listener (errors are logged, not raised)."""
+        if self._event_listener is None:
+            LOG.debug("Dropping event %s: no listener", event)
+            return
+        try:
+            self._event_listener(event)
+        except Exception:
+            LOG.exception("Error handling event %s", event)
 
     # -- host lifecycle ---------------------------------------------------
 

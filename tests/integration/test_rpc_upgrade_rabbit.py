@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 
+from nova.objects import service as service_obj
 from tests.integration import nova_procs
 
 COMPUTE_SIDE = textwrap.dedent("""
@@ -73,8 +74,10 @@ def test_auto_caps_in_a_process_without_database(tmp_path, rabbit_vhost):
         conductor.kill()
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    # The conductor runs this code (service version 2); the only scheduler is
-    # at version 1 (scheduler RPC 4.1); this compute's own row is the newest.
-    assert result["caps"] == {"conductor": "3.0", "compute_task": "1.1",
-                              "scheduler": "4.1", "compute": "6.4"}
+    # The conductor runs this code; the only scheduler is at version 1
+    # (scheduler RPC 4.1); this compute's own row is the newest.
+    newest = service_obj.SERVICE_VERSION_HISTORY[-1]
+    assert result["caps"] == {"conductor": newest["conductor_rpc"],
+                              "compute_task": newest["compute_task_rpc"],
+                              "scheduler": "4.1", "compute": newest["compute_rpc"]}
     assert result["report_count"] == 7

@@ -1,0 +1,96 @@
+"""The libvirt driver under the real compute manager (libvirt's test:///default).
+
+The whole control plane in one process, with compute1's driver a
+LibvirtDriver on libvirt's built-in test hypervisor: the server's image is
+fetched from the image store through nova's image API into the base cache,
+its domain is defined with a bridged NIC on the flat network, and the API's
+power actions and delete act on that domain.
+"""
+
+import os
+import subprocess
+
+import pytest
+
+libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+
+import nova.conf  # noqa: E402
+from nova.virt.libvirt import driver as libvirt_driver  # noqa: E402
+from tests.functional import inprocess  # noqa: E402
+from tests.functional import stack_fixture  # noqa: E402
+
+CONF = nova.conf.CONF
+BRIDGE = "brnovafunc"
+
+
+@pytest.fixture
+def ready(tmp_path, monkeypatch):
+    if os.geteuid() != 0:
+        pytest.skip("creating the flat network's bridge needs root")
+    CONF.set_override("instances_path", str(tmp_path / "instances"))
+    CONF.set_override("connection_uri", "test:///default", "libvirt")
+    CONF.set_override("virt_type", "qemu", "libvirt")
+    CONF.set_override("bridge", BRIDGE, "flat_network")
+    cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch, compute_hosts=("compute1",))
+    try:
+        manager = cloud.computes["compute1"].manager
+        drv = libvirt_driver.LibvirtDriver(manager.virtapi)
+        drv.init_host("compute1")
+        manager.driver = drv
+        manager.register_lifecycle_events()
+        flavor = cloud.create_flavor(name="m1.tiny", vcpus=1, ram=128, disk=1, flavor_id="1")
+        status, _h, image = cloud.request_image("POST", "/v2/images", {
+            "name": "disk", "disk_format": "qcow2", "container_format": "bare",
+            "visibility": "public"})
+        disk = tmp_path / "disk.qcow2"
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "32M"],
+                       check=True)
+        status, _h, _b = cloud.request_image("PUT", "/v2/images/%s/file" % image["id"],
+                                             raw=disk.read_bytes())
+        assert status == 204, _b
+        yield cloud, drv, flavor, image["id"]
+    finally:
+        stack_fixture.stop_all(stops)
+        for name, group in (("instances_path", None), ("connection_uri", "libvirt"),
+                            ("virt_type", "libvirt"), ("bridge", "flat_network")):
+            CONF.clear_override(name, group)
+        subprocess.run(["ip", "link", "del", BRIDGE], capture_output=True)
+
+
+def test_server_lifecycle_on_libvirt(ready):
+    cloud, drv, flavor, image_id = ready
+    status, _h, body = cloud.request("POST", "/servers", {"server": {
+        "name": "lv", "flavorRef": flavor, "imageRef": image_id}})
+    assert status == 202, body
+    server_id = body["server"]["id"]
+    cloud.wait_for_status(server_id, "ACTIVE")
+    guest = drv.host.get_guest(server_id)
+    assert guest.is_active()
+    disks = guest.get_disks()
+    assert disks[0][0] == "vda" and disks[0][2] == "qcow2"
+    assert os.path.exists(drv.image_cache.path(image_id))
+    assert os.path.exists("/sys/class/net/%s" % BRIDGE)
+    iface = guest.get_xml().find("devices/interface")
+    assert iface.find("source").get("bridge") == BRIDGE
+
+    assert cloud.request("POST", "/servers/%s/action" % server_id,
+                         {"os-stop": None})[0] == 202
+    cloud.wait_for_status(server_id, "SHUTOFF")
+    assert not guest.is_active()
+    assert cloud.request("POST", "/servers/%s/action" % server_id,
+                         {"os-start": None})[0] == 202
+    cloud.wait_for_status(server_id, "ACTIVE")
+    assert guest.is_active()
+
+    assert cloud.request("DELETE", "/servers/%s" % server_id)[0] == 204
+    cloud.wait_for_gone(server_id)
+    inprocess.wait_for(lambda: server_id not in drv.list_instance_uuids(), timeout=10,
+                       what="the domain to go")
+    assert not os.path.exists(os.path.join(CONF.instances_path, server_id))
+    # The image cache manager pass removes the base image nobody uses any more.
+    CONF.set_override("remove_unused_original_minimum_age_seconds", 0, "image_cache")
+    try:
+        cloud.computes["compute1"].manager._run_image_cache_manager_pass(cloud.ctxt)
+    finally:
+        CONF.clear_override("remove_unused_original_minimum_age_seconds", "image_cache")
+    assert not os.path.exists(drv.image_cache.path(image_id))
