@@ -68,23 +68,3 @@ def any_db_url(request, tmp_path):
           else realparts.PostgresDatabase())
     yield db.url
     db.drop()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Under ``pytest -n N --dist loadgroup`` (tools/run-tests.sh): what runs together.
-
-    A unit or functional module stays on one worker, so its module-scoped
-    fixtures are set up once; every integration test goes to one worker, one
-    after another, so the daemons, databases and brokers of two of them never
-    compete for the machine (they would be safe side by side, each has its own
-    database, vhost and ports, but slower and closer to their timeouts).
-    """
-    if config.getoption("dist", "no") != "loadgroup":
-        return
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        parts = item.nodeid.split("::", 1)[0].split("/")
-        group = "integration" if "integration" in parts else parts[-1]
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -174,12 +174,12 @@ rm -f "$PIP_LOG"
 log "ruff check nova tests"
 if .venv/bin/ruff check nova tests; then RUFF=ok; else RUFF=failed; fi
 
-# Two workers by default (--dist loadgroup: a unit/functional module stays on
-# one worker, the integration tests all run on one worker one at a time; see
-# tests/conftest.py). --durations lists the slowest tests, to keep it fast.
+# Two workers by default (--dist loadfile: every test module runs on one
+# worker, so its module-scoped fixtures are set up once). --durations lists
+# the slowest tests, to keep it fast.
 PARALLEL=()
 if [ "$TEST_WORKERS" -gt 1 ] 2>/dev/null; then
-    PARALLEL=(-n "$TEST_WORKERS" --dist loadgroup)
+    PARALLEL=(-n "$TEST_WORKERS" --dist loadfile)
 fi
 log "pytest ${PARALLEL[*]} tests/unit tests/functional tests/integration"
 .venv/bin/pytest -p no:cacheprovider -rfEs --timeout="$TEST_TIMEOUT" --durations=25 \

@@ -37,6 +37,11 @@ class LifecycleEventOperations:
 
     stopped_event_delay = STOPPED_EVENT_DELAY
 
+    def init_lifecycle_events(self):
+        """Set up the pending-event bookkeeping (from the manager's __init__)."""
+        self._lifecycle_lock = threading.Lock()
+        self._lifecycle_timers = set()
+
     def register_lifecycle_events(self):
         """Ask the driver for its events (from init_host)."""
         self.driver.register_event_listener(self.handle_events)
@@ -48,9 +53,26 @@ class LifecycleEventOperations:
             return
         delay = (self.stopped_event_delay
                  if event.transition == virtevent.EVENT_LIFECYCLE_STOPPED else 0)
-        timer = threading.Timer(delay, self.handle_lifecycle_event, (event,))
+        timer = threading.Timer(delay, self._run_lifecycle_event, (event,))
         timer.daemon = True
+        with self._lifecycle_lock:
+            self._lifecycle_timers.add(timer)
         timer.start()
+
+    def cancel_lifecycle_events(self):
+        """Drop the events still waiting (the service stops): no thread outlives it."""
+        with self._lifecycle_lock:
+            timers, self._lifecycle_timers = self._lifecycle_timers, set()
+        for timer in timers:
+            timer.cancel()
+
+    def _run_lifecycle_event(self, event):
+        with self._lifecycle_lock:
+            self._lifecycle_timers.discard(threading.current_thread())
+        try:
+            self.handle_lifecycle_event(event)
+        except Exception:
+            LOG.exception("Handling lifecycle event %s failed", event)
 
     def handle_lifecycle_event(self, event):
         context = nova_context.get_admin_context()

@@ -46,6 +46,7 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
     def __init__(self, compute_driver=None, *args, **kwargs):
         super().__init__(service_name="compute", *args, **kwargs)
         objects.register_all()
+        self.init_lifecycle_events()
         self.virtapi = instance_events.ComputeVirtAPI(self)
         self.driver = virt_driver.load_compute_driver(self.virtapi, compute_driver)
         self.scheduler_client = scheduler_rpcapi.SchedulerAPI()
@@ -70,6 +71,7 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self.resume_guests_state(context.get_admin_context())
 
     def cleanup_host(self):
+        self.cancel_lifecycle_events()
         self.driver.cleanup_host(host=self.host)
 
     def pre_start_hook(self, service_ref):

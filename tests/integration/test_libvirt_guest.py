@@ -118,20 +118,23 @@ def env():
                                                           meta={}))
     meta = image_meta_obj.ImageMeta.from_dict(
         {"properties": {"os_command_line": guest.cmdline}})
-    started = time.monotonic()
-    drv.spawn(None, instance, meta, [], None, {}, network_model.NetworkInfo([vif]))
-    spawn_s = time.monotonic() - started
-    e = Env(drv, instance, images, vif, workdir, guest)
-    e.wait_for_markers(1)
-    print("\nlibvirt: first connection %.1fs, spawn %.1fs, serial marker after %.1fs"
-          % (connect_s, spawn_s, time.monotonic() - started))
-    yield e
-    drv.destroy(None, instance, network_model.NetworkInfo([vif]))
-    drv.cleanup_host(socket.gethostname())
-    subprocess.run(["ip", "link", "del", BRIDGE], capture_output=True)
-    for name, _value, group in overrides:
-        conf.clear_override(name, group)
-    shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        started = time.monotonic()
+        drv.spawn(None, instance, meta, [], None, {}, network_model.NetworkInfo([vif]))
+        spawn_s = time.monotonic() - started
+        e = Env(drv, instance, images, vif, workdir, guest)
+        e.wait_for_markers(1)
+        print("\nlibvirt: first connection %.1fs, spawn %.1fs, serial marker after %.1fs"
+              % (connect_s, spawn_s, time.monotonic() - started))
+        yield e
+    finally:
+        # Whatever happened, no domain, tap, bridge or file is left for the next run.
+        drv.destroy(None, instance, network_model.NetworkInfo([vif]))
+        drv.cleanup_host(socket.gethostname())
+        subprocess.run(["ip", "link", "del", BRIDGE], capture_output=True)
+        for name, _value, group in overrides:
+            conf.clear_override(name, group)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def test_spawned_guest_boots_to_its_marker_with_vnc_and_a_bridged_tap(env):
