@@ -11,6 +11,7 @@ import datetime
 from oslo_utils import versionutils
 from oslo_versionedobjects import base as ovo_base
 from oslo_versionedobjects import exception as ovo_exc
+from oslo_versionedobjects import fields as ovo_fields
 
 from nova import exception
 from nova.objects import fields
@@ -33,9 +34,41 @@ class NovaObjectRegistry(ovo_base.VersionedObjectRegistry):
             setattr(objects, cls.obj_name(), cls)
 
 
+# The field types whose values are versioned objects (a nested object or an
+# object list); a new field type that holds objects must be added here.
+_OBJECT_FIELD_TYPES = (ovo_fields.ObjectField, ovo_fields.ListOfObjectsField)
+_object_fields_of = {}   # class -> names of its fields that hold objects
+
+
+def _object_fields(cls):
+    names = _object_fields_of.get(cls)
+    if names is None:
+        names = _object_fields_of[cls] = tuple(
+            name for name, field in cls.fields.items()
+            if isinstance(field, _OBJECT_FIELD_TYPES))
+    return names
+
+
 class NovaObject(ovo_base.VersionedObject):
     OBJ_SERIAL_NAMESPACE = "nova_object"
     OBJ_PROJECT_NAMESPACE = "nova"
+
+    def obj_what_changed(self):
+        """The fields changed on this object, and those whose nested object
+        (or object list) changed itself.
+
+        The same answer as oslo.versionedobjects' own, which asks every field
+        whether it is set and holds an object (an Instance has ~80); only the
+        fields whose type can hold an object are looked into here.
+        """
+        changes = {name for name in self._changed_fields if name in self.fields}
+        for name in _object_fields(type(self)):
+            if name in changes or not self.obj_attr_is_set(name):
+                continue
+            value = getattr(self, name)
+            if isinstance(value, ovo_base.VersionedObject) and value.obj_what_changed():
+                changes.add(name)
+        return changes
 
     def obj_reset_changes(self, fields=None, recursive=False):
         super().obj_reset_changes(fields, recursive=recursive)
