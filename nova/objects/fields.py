@@ -117,3 +117,20 @@ class BlockDeviceType(Enum):
 
 class BlockDeviceTypeField(BaseEnumField):
     AUTO_TYPE = BlockDeviceType()
+
+
+class Json(FieldType):
+    """A value JSON can hold (dicts, lists, strings, numbers, booleans, None),
+    kept as a deep copy so the object does not share it with its caller."""
+
+    @staticmethod
+    def coerce(obj, attr, value):
+        from oslo_serialization import jsonutils
+        try:
+            return jsonutils.loads(jsonutils.dumps(value))
+        except (TypeError, ValueError) as exc:
+            raise ValueError("%s is not JSON: %s" % (attr, exc)) from exc
+
+
+class JsonField(fields.AutoTypedField):
+    AUTO_TYPE = Json()

@@ -32,14 +32,16 @@ MAX_TAG_COUNT = tag_obj.MAX_TAG_COUNT
 
 _FLAVOR_ATTRS = ("flavor", "old_flavor", "new_flavor")
 INSTANCE_OPTIONAL_ATTRS = ["metadata", "system_metadata", "info_cache", "fault", "tags",
-                           "flavor", "old_flavor", "new_flavor", "keypairs"]
+                           "flavor", "old_flavor", "new_flavor", "keypairs",
+                           "device_metadata"]
 # What get_by_uuid()/get_by_id() load when not told.
 INSTANCE_DEFAULT_FIELDS = ["info_cache"]
 
 # expected_attrs -> the related data the database layer joins for it.
 _ATTR_TO_JOIN = {"metadata": "metadata", "system_metadata": "system_metadata",
                  "info_cache": "info_cache", "tags": "tags", "flavor": "extra",
-                 "old_flavor": "extra", "new_flavor": "extra", "keypairs": "extra"}
+                 "old_flavor": "extra", "new_flavor": "extra", "keypairs": "extra",
+                 "device_metadata": "extra"}
 _FLAVOR_KEYS = {"flavor": "cur", "old_flavor": "old", "new_flavor": "new"}
 
 
@@ -105,7 +107,8 @@ def _tag_list(context, uuid, tags):
 @base.NovaObjectRegistry.register
 class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCompat):
     # Version 1.0: initial version
-    VERSION = "1.0"
+    # Version 1.1: device_metadata
+    VERSION = "1.1"
 
     fields = {
         "id": fields.IntegerField(),
@@ -170,7 +173,16 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
         "old_flavor": fields.ObjectField("Flavor", nullable=True),
         "new_flavor": fields.ObjectField("Flavor", nullable=True),
         "keypairs": fields.ObjectField("KeyPairList"),
+        # The tagged devices as the virt driver placed them: entries of the
+        # metadata's meta_data.json "devices" (type, bus, address, mac or
+        # serial, tags, vlan, vf_trusted), kept in instance_extra.
+        "device_metadata": fields.JsonField(nullable=True),
     }
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if tuple(int(p) for p in target_version.split(".")) < (1, 1):
+            primitive.pop("device_metadata", None)
 
     obj_extra_fields = ["name"]
 
@@ -256,6 +268,9 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
             values["tags"] = _tag_list(context, values["uuid"], db_inst["tags"])
         if any(a in expected_attrs for a in _FLAVOR_ATTRS):
             values.update(_flavors_from_text(db_inst["extra"]["flavor"], context, cache))
+        if "device_metadata" in expected_attrs:
+            text = db_inst["extra"]["device_metadata"]
+            values["device_metadata"] = jsonutils.loads(text) if text else None
         bulk.fill(instance, values)
         if "keypairs" in expected_attrs:
             instance._keypairs_from_db(db_inst["extra"]["keypairs"])
@@ -334,6 +349,8 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
             extra["flavor"] = self._flavors_to_db()
         if changes.get("keypairs") is not None:
             extra["keypairs"] = jsonutils.dumps(self.keypairs.obj_to_primitive())
+        if changes.get("device_metadata") is not None:
+            extra["device_metadata"] = jsonutils.dumps(self.device_metadata)
         values["extra"] = extra
         if changes.get("tags") is not None:
             if len(self.tags) > MAX_TAG_COUNT:
@@ -393,6 +410,9 @@ class Instance(base.NovaPersistentObject, base.NovaObject, base.NovaObjectDictCo
             extra["flavor"] = self._flavors_to_db()
         if "keypairs" in changes and self.keypairs is not None:
             extra["keypairs"] = jsonutils.dumps(self.keypairs.obj_to_primitive())
+        if "device_metadata" in changes:
+            extra["device_metadata"] = None if self.device_metadata is None else \
+                jsonutils.dumps(self.device_metadata)
         if extra:
             values["extra"] = extra
         expected = {}

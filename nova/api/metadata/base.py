@@ -98,11 +98,15 @@ class InstanceMetadata:
 
     ``instance`` is an Instance with metadata, system_metadata, info_cache,
     keypairs and flavor loaded; ``bdms`` its block device mappings;
-    ``extra_md`` keys added to meta_data.json (the config drive's admin_pass).
+    ``extra_md`` keys added to meta_data.json (the config drive's admin_pass);
+    ``device_metadata`` the tagged devices as the virt driver placed them
+    (entries of meta_data.json's ``devices``, with their bus addresses), by
+    default what the driver recorded on the instance (``instance.device_metadata``).
     The dynamic vendordata is asked for once per object, when first read.
     """
 
-    def __init__(self, instance, bdms=(), address=None, extra_md=None, network_info=None):
+    def __init__(self, instance, bdms=(), address=None, extra_md=None, network_info=None,
+                 device_metadata=None):
         self.uuid = instance.uuid
         self.instance_id = instance.id if instance.obj_attr_is_set("id") else None
         self.name = instance.display_name
@@ -136,6 +140,10 @@ class InstanceMetadata:
                      for b in bdms]
         self._vendor_data2 = None
         self.extra_md = dict(extra_md or {})
+        if device_metadata is None:
+            device_metadata = _recorded_devices(instance)
+        self.device_metadata = None if device_metadata is None else \
+            jsonutils.loads(jsonutils.dumps(list(device_metadata)))
 
     # -- derived values --------------------------------------------------------
 
@@ -181,16 +189,32 @@ class InstanceMetadata:
         return mapping
 
     def _devices(self, version):
+        """Tagged devices: those the driver placed (with their addresses), then
+        the tagged disks and NICs it did not describe, derived from the block
+        device mappings and the network info."""
         devices = []
+        described_serials, described_macs = set(), set()
+        for entry in self.device_metadata or ():
+            device = dict(entry)
+            if not _os_version_at_least(OCATA, version):
+                device.pop("vlan", None)
+            if not _os_version_at_least(ROCKY, version):
+                device.pop("vf_trusted", None)
+            if device.get("type") == "nic" and device.get("mac"):
+                described_macs.add(device["mac"].lower())
+            if device.get("type") == "disk" and device.get("serial"):
+                described_serials.add(device["serial"])
+            devices.append(device)
         for bdm in self.bdms:
-            if not bdm["tag"]:
+            if not bdm["tag"] or (bdm["volume_id"] and
+                                  bdm["volume_id"] in described_serials):
                 continue
             device = {"type": "disk", "bus": "virtio", "serial": bdm["volume_id"] or "",
                       "path": bdm["device_name"] or "", "tags": [bdm["tag"]]}
             devices.append(device)
         for vif in self.network_info:
             tag = vif.get("tag")
-            if not tag:
+            if not tag or (vif.get("address") or "").lower() in described_macs:
                 continue
             device = {"type": "nic", "bus": "pci", "mac": vif.get("address"), "tags": [tag]}
             details = vif.get("details") or {}
@@ -369,6 +393,16 @@ class InstanceMetadata:
                 raise InvalidMetadataPath(part)
             node = node[part]
         return _ec2_format(node)
+
+
+def _recorded_devices(instance):
+    """The device metadata a virt driver recorded on ``instance``, or None."""
+    try:
+        if not instance.obj_attr_is_set("device_metadata"):
+            return None
+        return instance.device_metadata
+    except (AttributeError, NotImplementedError):
+        return None
 
 
 def _ec2_format(node):

@@ -28,7 +28,8 @@ from nova import objects
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
-EXPECTED_ATTRS = ["metadata", "system_metadata", "info_cache", "keypairs", "flavor"]
+EXPECTED_ATTRS = ["metadata", "system_metadata", "info_cache", "keypairs", "flavor",
+                  "device_metadata"]
 
 _lock = threading.Lock()
 _region = None

@@ -25,6 +25,7 @@ from nova import exception
 from nova.virt import diagnostics
 from nova.virt import driver
 from nova.virt.libvirt import config as vconfig
+from nova.virt.libvirt import configdrive as lv_configdrive
 from nova.virt.libvirt import exception as lv_exc
 from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import imagebackend
@@ -298,7 +299,11 @@ class LibvirtDriver(driver.ComputeDriver):
                 libvirt_vif.plug(instance, vif)
             conf = self.get_guest_config(instance, image_meta, network_info, disks,
                                          kernel, ramdisk)
+            if lv_configdrive.required(instance, image_meta):
+                lv_configdrive.attach(conf, instance, image_meta)
             guest = self._host.write_instance_config(conf.to_xml())
+            lv_configdrive.after_define(context, instance, image_meta, network_info,
+                                        admin_password, guest)
             if power_on:
                 guest.launch()
         except Exception:

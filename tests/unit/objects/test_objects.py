@@ -35,7 +35,7 @@ EXPECTED = {
     "HostMappingList": "1.0-18ac2bfb8c1eb5545bed856da58a79bc",
     "ImageMeta": "1.0-642d1b2eb3e880a367f37d72dd76162d",
     "ImageMetaProps": "1.0-39cc169e982c3fcf9e6f812963bdc4ba",
-    "Instance": "1.0-d0fbe1eaea0c11b5c571fe98d6e7d1e2",
+    "Instance": "1.1-d8e4829e131cea7f25f6bc0f1dda2f0a",
     "InstanceAction": "1.0-f9f293e526b66fca0d05c3b3a2d13914",
     "InstanceActionEvent": "1.0-813036daf0e2fa4a2268d5bcde213fda",
     "InstanceActionEventList": "1.0-13d92fb953030cdbfee56481756e02be",
