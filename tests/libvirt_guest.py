@@ -5,6 +5,15 @@
 - initramfs: busybox-static and an ``/init`` script that mounts proc, sys and
   devtmpfs and writes ``MARKER`` to the first serial port, then a heartbeat
   line every few seconds; packed with cpio (newc) and gzip.
+- config drive: after the marker, init loads the kernel modules that read a
+  cdrom or disk (ata_piix, ahci, sr_mod, virtio_blk, isofs, vfat and what they
+  depend on, from the same kernel package, in dependency order read from each
+  module's ``depends=``), looks for a file system labelled ``config-2``
+  (busybox ``findfs``), mounts it read-only and prints
+  ``CONFIG-DRIVE uuid=<uuid of openstack/latest/meta_data.json>`` and
+  ``USER-DATA <first line of openstack/latest/user_data>`` (or
+  ``CONFIG-DRIVE none`` when it finds none). The marker comes first, so a
+  guest without a config drive boots as fast as one without these modules.
 
 Both are cached under ``$NOVA_TEST_CACHE`` (default ``~/.cache/nova-tests``) in a
 directory named after the kernel package and its version, so a second run
@@ -15,15 +24,25 @@ raises ``GuestUnavailable`` with the reason (no apt, no busybox...).
 import glob
 import gzip
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
 MARKER = "NOVA-TEST-GUEST-BOOTED"
 POWER_BUTTON = "NOVA-TEST-GUEST-POWER-BUTTON"
+# Console lines about the config drive (see the module docstring):
+# "CONFIG-DRIVE uuid=<uuid>", "USER-DATA <first line>", "CONFIG-DRIVE none".
+CONFIG_DRIVE_PREFIX = "CONFIG-DRIVE uuid="
+USER_DATA_PREFIX = "USER-DATA "
+NO_CONFIG_DRIVE = "CONFIG-DRIVE none"
 # Bump when the guest's contents change, so cached builds are not reused.
-RECIPE = "2"
+RECIPE = "3"
 MODULES = ("kernel/drivers/input/evdev.ko", "kernel/drivers/acpi/button.ko")
+# The modules that read a config drive; their dependencies are added.
+DRIVE_MODULES = ("ata_piix", "ahci", "sr_mod", "isofs", "virtio_pci", "virtio_blk",
+                 "vfat", "nls_cp437", "nls_ascii", "nls_utf8")
+DRIVE_MODULES_DIR = "drive-modules"
 
 ACPI_HANDLER = """#!/bin/sh
 echo "%s" > /dev/ttyS0
@@ -42,11 +61,37 @@ insmod /lib/modules/evdev.ko 2>/dev/null
 insmod /lib/modules/button.ko 2>/dev/null
 acpid -c /etc/acpi -l /dev/null
 echo "%(marker)s uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
+# The config drive: load the block and file system drivers, find config-2.
+for m in $(cat /lib/modules/drive/order 2>/dev/null); do
+    insmod /lib/modules/drive/$m.ko 2>/dev/null
+done
+dev=""
+i=0
+while [ -z "$dev" ] && [ $i -lt 20 ]; do
+    dev=$(findfs LABEL=config-2 2>/dev/null || findfs LABEL=CONFIG-2 2>/dev/null)
+    [ -n "$dev" ] || sleep 0.5
+    i=$((i+1))
+done
+if [ -n "$dev" ]; then
+    mkdir -p /mnt/config
+    mount -o ro -t iso9660 "$dev" /mnt/config 2>/dev/null || \\
+        mount -o ro -t vfat "$dev" /mnt/config
+    md=/mnt/config/openstack/latest/meta_data.json
+    uuid=$(sed -n 's/.*"uuid": *"\\([^"]*\\)".*/\\1/p' $md)
+    echo "%(config_drive)s$uuid" > /dev/ttyS0
+    if [ -f /mnt/config/openstack/latest/user_data ]; then
+        echo "%(user_data)s$(head -n 1 /mnt/config/openstack/latest/user_data)" > /dev/ttyS0
+    fi
+    umount /mnt/config
+else
+    echo "%(no_drive)s" > /dev/ttyS0
+fi
 while true; do
     sleep 5
     echo "heartbeat $(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
 done
-""" % {"marker": MARKER}
+""" % {"marker": MARKER, "config_drive": CONFIG_DRIVE_PREFIX,
+       "user_data": USER_DATA_PREFIX, "no_drive": NO_CONFIG_DRIVE}
 
 
 class GuestUnavailable(Exception):
@@ -58,6 +103,8 @@ class TestGuest:
         self.kernel, self.initrd, self.version = kernel, initrd, version
         self.marker = MARKER
         self.power_button = POWER_BUTTON
+        self.config_drive_prefix = CONFIG_DRIVE_PREFIX
+        self.user_data_prefix = USER_DATA_PREFIX
         self.cmdline = "console=ttyS0 panic=-1 quiet"
 
 
@@ -109,8 +156,67 @@ def _build_kernel(package, target):
             if found:   # optional: without them the guest ignores the ACPI button
                 shutil.copyfile(found[0], os.path.join(os.path.dirname(target),
                                                        os.path.basename(module)))
+        trees = glob.glob(os.path.join(tmp, "x", "lib", "modules", "*", "kernel"))
+        if trees:
+            _copy_drive_modules(trees[0], os.path.join(os.path.dirname(target),
+                                                       DRIVE_MODULES_DIR))
         shutil.copyfile(kernels[0], target + ".part")
         os.rename(target + ".part", target)
+
+
+def _module_name(filename):
+    return filename.split(".ko")[0].replace("-", "_")
+
+
+def _module_depends(path):
+    """The modules ``path`` needs loaded first (its modinfo ``depends=``)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith(".xz"):
+        import lzma
+        data = lzma.decompress(data)
+    match = re.search(rb"(?:^|\0)depends=([^\0]*)\0", data)
+    if not match:
+        return []
+    return [_module_name(d) for d in match.group(1).decode().split(",") if d]
+
+
+def module_load_order(kernel_tree, wanted):
+    """[(name, path)] of ``wanted`` modules and their dependencies, dependencies
+    first; modules built into the kernel (no file) are left out."""
+    paths = {}
+    for root, _dirs, files in os.walk(kernel_tree):
+        for name in files:
+            if name.endswith((".ko", ".ko.xz")):
+                paths[_module_name(name)] = os.path.join(root, name)
+    order = []
+
+    def visit(name, seen=()):
+        if name in order or name not in paths or name in seen:
+            return
+        for dep in _module_depends(paths[name]):
+            visit(dep, seen + (name,))
+        order.append(name)
+
+    for name in wanted:
+        visit(name)
+    return [(name, paths[name]) for name in order]
+
+
+def _copy_drive_modules(kernel_tree, target_dir):
+    """Copy the config drive's modules (uncompressed) and their load order."""
+    os.makedirs(target_dir, exist_ok=True)
+    order = module_load_order(kernel_tree, DRIVE_MODULES)
+    for name, path in order:
+        with open(path, "rb") as f:
+            data = f.read()
+        if path.endswith(".xz"):
+            import lzma
+            data = lzma.decompress(data)
+        with open(os.path.join(target_dir, name + ".ko"), "wb") as f:
+            f.write(data)
+    with open(os.path.join(target_dir, "order"), "w") as f:
+        f.write("\n".join(name for name, _path in order) + "\n")
 
 
 def _is_static(path):
@@ -126,8 +232,12 @@ def _build_initrd(target, modules_dir):
     if shutil.which("cpio") is None:
         raise GuestUnavailable("cpio is not installed")
     with tempfile.TemporaryDirectory() as root:
-        for d in ("bin", "dev", "proc", "sys", "tmp", "lib/modules", "etc/acpi/PWRF"):
+        for d in ("bin", "dev", "proc", "sys", "tmp", "mnt", "lib/modules",
+                  "etc/acpi/PWRF"):
             os.makedirs(os.path.join(root, d))
+        drive_modules = os.path.join(modules_dir, DRIVE_MODULES_DIR)
+        if os.path.isdir(drive_modules):
+            shutil.copytree(drive_modules, os.path.join(root, "lib", "modules", "drive"))
         for module in MODULES:
             path = os.path.join(modules_dir, os.path.basename(module))
             if os.path.exists(path):

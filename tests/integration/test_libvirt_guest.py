@@ -2,13 +2,17 @@
 
 One test guest (Debian's kernel + a busybox initramfs, tests/libvirt_guest.py)
 is booted by LibvirtDriver.spawn with direct kernel boot, a qcow2 root disk
-on a cached base, a bridged NIC and a VNC console, then driven through every
-operation; afterwards no domain, disk or tap device is left. The tests of this
-module share the guest and run in order.
+on a cached base, a bridged (tagged) NIC, a config drive and a VNC console,
+then driven through every operation; afterwards no domain, disk or tap device
+is left. The guest mounts its config drive and prints its uuid and the first
+line of its user data on the serial console. The tests of this module share
+the guest and run in order.
 
 Skips when libvirt-python, QEMU or a running libvirtd is missing (fails under CI).
 """
 
+import base64
+import json
 import os
 import shutil
 import socket
@@ -32,6 +36,8 @@ from tests.unit.virt.libvirt import fixtures  # noqa: E402
 
 BRIDGE = "brnovatest"
 BOOT_TIMEOUT = 90
+USER_DATA = b"#!/bin/sh first line of the integration test's user data\necho second\n"
+NIC_TAG = "integration-nic"
 
 
 def _require():
@@ -111,11 +117,20 @@ def env():
                                       kernel_id=kernel_id, ramdisk_id=ramdisk_id,
                                       memory_mb=256, root_gb=1, ephemeral_gb=0)
     instance.uuid = str(uuidlib.uuid4())
+    # What the compute manager's instance carries for its metadata.
+    instance.update({"hostname": "libvirt-test", "launch_index": 0,
+                     "availability_zone": "nova", "reservation_id": "r-test",
+                     "root_device_name": "/dev/vda", "key_name": None, "key_data": None,
+                     "config_drive": "True",
+                     "user_data": base64.b64encode(USER_DATA).decode()})
+    from nova import objects
+    instance.keypairs = objects.KeyPairList(objects=[])
     vif = network_model.VIF(id=str(uuidlib.uuid4()), address="fa:16:3e:7e:57:01",
                             type=network_model.VIF_TYPE_BRIDGE,
                             devname="tapnovatest0",
                             network=network_model.Network(id="net", bridge=BRIDGE,
                                                           meta={}))
+    vif["tag"] = NIC_TAG
     meta = image_meta_obj.ImageMeta.from_dict(
         {"properties": {"os_command_line": guest.cmdline}})
     try:
@@ -153,6 +168,40 @@ def test_spawned_guest_boots_to_its_marker_with_vnc_and_a_bridged_tap(env):
     assert diags["memory_details"]["maximum"] == 256
     assert diags["uptime"] is not None and diags["uptime"] >= 0
     assert "load average" in env.drv.get_host_uptime()
+
+
+def test_the_guest_reads_its_config_drive(env):
+    prefix = libvirt_guest.CONFIG_DRIVE_PREFIX
+    _wait(lambda: prefix in env.console(), 60, "the config drive line on the console")
+    lines = env.console().splitlines()
+    assert "%s%s" % (prefix, env.instance.uuid) in [line.strip() for line in lines]
+    first = USER_DATA.decode().splitlines()[0]
+    _wait(lambda: libvirt_guest.USER_DATA_PREFIX + first in env.console(), 10,
+          "the user data line on the console")
+    print("\n" + "\n".join(line for line in env.console().splitlines()
+                           if line.startswith((env.guest.marker, "CONFIG-DRIVE",
+                                               "USER-DATA"))))
+    # A cdrom on the IDE bus of the default (pc) machine, read-only.
+    xml = env.drv.host.get_guest(env.instance).get_xml()
+    [cdrom] = [d for d in xml.findall("devices/disk") if d.get("device") == "cdrom"]
+    assert cdrom.find("target").get("bus") == "ide"
+    assert cdrom.find("source").get("file").endswith("/disk.config")
+
+
+def test_tagged_nic_has_the_pci_address_libvirt_assigned(env, tmp_path):
+    from nova.virt import configdrive
+    from nova.virt.libvirt import configdrive as lv_configdrive
+    xml = env.drv.host.get_guest(env.instance).get_xml()
+    [iface] = xml.findall("devices/interface")
+    addr = iface.find("address")
+    expected = "%04x:%02x:%02x.%x" % tuple(int(addr.get(k), 16) for k in
+                                           ("domain", "bus", "slot", "function"))
+    nic = {"type": "nic", "bus": "pci", "address": expected,
+           "mac": "fa:16:3e:7e:57:01", "tags": [NIC_TAG]}
+    assert env.instance.device_metadata == [nic]
+    configdrive.read_iso9660(lv_configdrive.path(env.instance), str(tmp_path))
+    md = json.loads((tmp_path / "openstack" / "latest" / "meta_data.json").read_text())
+    assert md["devices"] == [nic]
 
 
 def test_soft_reboot_is_clean_and_hard_reboot_boots_again(env):
