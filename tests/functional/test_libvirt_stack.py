@@ -94,3 +94,53 @@ def test_server_lifecycle_on_libvirt(ready):
     finally:
         CONF.clear_override("remove_unused_original_minimum_age_seconds", "image_cache")
     assert not os.path.exists(drv.image_cache.path(image_id))
+
+
+def test_config_drive_asked_for_or_mandatory_is_attached_and_removed(ready, tmp_path):
+    import base64
+    import json
+
+    from nova.virt import configdrive
+    cloud, drv, flavor, image_id = ready
+    user_data = b"#cloud-config\nhostname: from-user-data\n"
+    status, _h, body = cloud.request("POST", "/servers", {"server": {
+        "name": "cd", "flavorRef": flavor, "imageRef": image_id, "config_drive": True,
+        "user_data": base64.b64encode(user_data).decode()}})
+    assert status == 202, body
+    asked = body["server"]["id"]
+    # The image says mandatory: a server whose request did not ask gets one too.
+    status, _h, image = cloud.request_image("POST", "/v2/images", {
+        "name": "needs-cd", "disk_format": "qcow2", "container_format": "bare",
+        "visibility": "public", "img_config_drive": "mandatory"})
+    assert status == 201, image
+    disk = tmp_path / "disk2.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "32M"],
+                   check=True)
+    status, _h, _b = cloud.request_image("PUT", "/v2/images/%s/file" % image["id"],
+                                         raw=disk.read_bytes())
+    assert status == 204, _b
+    status, _h, body = cloud.request("POST", "/servers", {"server": {
+        "name": "cd2", "flavorRef": flavor, "imageRef": image["id"]}})
+    assert status == 202, body
+    mandatory = body["server"]["id"]
+    for server_id in (asked, mandatory):
+        server = cloud.wait_for_status(server_id, "ACTIVE")
+        assert server["config_drive"] == "True"
+        [cdrom] = [d for d in drv.host.get_guest(server_id).get_xml().findall(
+            "devices/disk") if d.get("device") == "cdrom"]
+        path = cdrom.find("source").get("file")
+        assert path == os.path.join(CONF.instances_path, server_id, "disk.config")
+        out = tmp_path / server_id
+        assert configdrive.read_iso9660(path, str(out)) == "config-2"
+        md = json.loads((out / "openstack" / "latest" / "meta_data.json").read_text())
+        assert md["uuid"] == server_id
+        net = json.loads((out / "openstack" / "latest" / "network_data.json").read_text())
+        assert net["links"][0]["ethernet_mac_address"] == \
+            drv.host.get_guest(server_id).get_interfaces()[0][1]
+    assert (tmp_path / asked / "openstack" / "latest" / "user_data").read_bytes() == \
+        user_data
+    assert not (tmp_path / mandatory / "openstack" / "latest" / "user_data").exists()
+    for server_id in (asked, mandatory):
+        assert cloud.request("DELETE", "/servers/%s" % server_id)[0] == 204
+        cloud.wait_for_gone(server_id)
+        assert not os.path.exists(os.path.join(CONF.instances_path, server_id))

@@ -121,6 +121,34 @@ def test_meta_data_json_keys_follow_the_version(md):
     assert _get(server, "/latest/user-data", instance)[2] == USER_DATA
 
 
+def test_devices_are_the_drivers_with_addresses_then_the_other_tagged_ones(md):
+    api, server = md
+    nw_info = seed.network_info(mac="fa:16:3e:00:00:01") + \
+        seed.network_info(mac="fa:16:3e:00:00:02", ip="10.0.0.8")
+    nw_info[0]["tag"] = "placed"
+    nw_info[1]["tag"] = "not-placed"
+    placed = {"type": "nic", "bus": "pci", "address": "0000:00:03.0",
+              "mac": "fa:16:3e:00:00:01", "tags": ["placed"], "vlan": 42,
+              "vf_trusted": False}
+    flavor = seed.add_flavor(api, name="m1.devices")
+    instance = seed.add_server(api, "vm-dev", flavor=flavor, nw_info=nw_info,
+                               device_metadata=[placed])
+
+    def devices(version):
+        status, _h, body = _get(server, "/openstack/%s/meta_data.json" % version, instance)
+        assert status == 200, body
+        return json.loads(body)["devices"]
+
+    derived = {"type": "nic", "bus": "pci", "mac": "fa:16:3e:00:00:02",
+               "tags": ["not-placed"]}
+    assert devices("latest") == [placed, derived]
+    # vlan came with 2017-02-22, vf_trusted with 2018-08-27.
+    assert devices("2017-02-22") == [
+        {k: v for k, v in placed.items() if k != "vf_trusted"}, derived]
+    assert devices("2016-06-30") == [{k: v for k, v in placed.items()
+                                      if k not in ("vlan", "vf_trusted")}, derived]
+
+
 def test_network_data_json(md):
     api, server = md
     instance = _server(api)

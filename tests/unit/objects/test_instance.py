@@ -314,3 +314,44 @@ def test_saving_one_flavor_keeps_the_others(ctxt):
     loaded = objects.Instance.get_by_uuid(ctxt, inst.uuid, expected_attrs=["flavor"])
     assert (loaded.flavor.name, loaded.old_flavor.name, loaded.new_flavor.name) == \
         ("m1.small", "m1.tiny", "m1.large")
+
+
+DEVICES = [{"type": "nic", "bus": "pci", "address": "0000:00:03.0",
+            "mac": "fa:16:3e:00:00:01", "tags": ["web"], "vlan": 42}]
+
+
+def test_device_metadata_is_kept_in_instance_extra_and_lazy_loaded(ctxt):
+    inst = h.make_instance(ctxt)
+    assert objects.Instance.get_by_uuid(ctxt, inst.uuid,
+                                        expected_attrs=["device_metadata"]
+                                        ).device_metadata is None
+    inst.device_metadata = DEVICES
+    DEVICES[0]["tags"].append("not-saved")     # the object holds its own copy
+    inst.save()
+    DEVICES[0]["tags"].remove("not-saved")
+    loaded = objects.Instance.get_by_uuid(ctxt, inst.uuid,
+                                          expected_attrs=["device_metadata"])
+    assert loaded.device_metadata == DEVICES
+    lazy = objects.Instance.get_by_uuid(ctxt, inst.uuid)
+    assert not lazy.obj_attr_is_set("device_metadata")
+    assert lazy.device_metadata == DEVICES
+    # Saving another field leaves it alone; None clears it.
+    lazy.display_name = "renamed"
+    lazy.save()
+    inst.device_metadata = None
+    inst.save()
+    assert objects.Instance.get_by_uuid(ctxt, inst.uuid,
+                                        expected_attrs=["device_metadata"]
+                                        ).device_metadata is None
+    with pytest.raises(ValueError):
+        inst.device_metadata = [object()]
+
+
+def test_device_metadata_is_dropped_for_a_1_0_peer(ctxt):
+    inst = h.make_instance(ctxt)
+    inst.device_metadata = DEVICES
+    manifest = dict(obj_base.NovaObjectSerializer._obj_version_manifest(), Instance="1.0")
+    primitive = inst.obj_to_primitive(target_version="1.0", version_manifest=manifest)
+    assert primitive["nova_object.version"] == "1.0"
+    assert "device_metadata" not in primitive["nova_object.data"]
+    assert inst.obj_to_primitive()["nova_object.data"]["device_metadata"] == DEVICES
