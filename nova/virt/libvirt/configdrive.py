@@ -57,20 +57,21 @@ def machine_type(image_meta):
     return _props(image_meta).get("hw_machine_type") or CONF.libvirt.hw_machine_type
 
 
-def cdrom_bus(image_meta):
-    """The bus of a cdrom on this guest's machine type."""
+def cdrom_bus(image_meta, machine=None):
+    """The bus of a cdrom on this guest's machine type (``machine``, by
+    default the image's or the configured one)."""
     bus = _props(image_meta).get("hw_cdrom_bus")
     if bus:
         return bus
-    machine = machine_type(image_meta) or ""
+    machine = machine or machine_type(image_meta) or ""
     return "sata" if "q35" in machine else "ide"
 
 
-def disk_config(instance, image_meta, fmt=None):
+def disk_config(instance, image_meta, fmt=None, machine=None):
     """The GuestDisk of the config drive of ``instance``."""
     fmt = fmt or CONF.config_drive_format
     if fmt == "iso9660":
-        bus = cdrom_bus(image_meta)
+        bus = cdrom_bus(image_meta, machine)
         device = "cdrom"
     else:
         bus = _props(image_meta).get("hw_disk_bus") or "virtio"
@@ -93,7 +94,7 @@ def _bdms(context, instance):
 
 def attach(conf, instance, image_meta):
     """Add the config drive to the GuestConfig ``conf`` (after its other disks)."""
-    disk = disk_config(instance, image_meta)
+    disk = disk_config(instance, image_meta, machine=conf.machine_type)
     last_disk = max((i for i, d in enumerate(conf.devices)
                      if isinstance(d, vconfig.GuestDisk)), default=-1)
     conf.devices.insert(last_disk + 1, disk)

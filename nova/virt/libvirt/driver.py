@@ -254,8 +254,9 @@ class LibvirtDriver(driver.ComputeDriver):
         conf = vconfig.GuestConfig(CONF.libvirt.virt_type, instance.name, instance.uuid,
                                    flavor.memory_mb, flavor.vcpus)
         conf.cpu = self._cpu_config()
-        conf.machine_type = CONF.libvirt.hw_machine_type
         props = image_meta.properties if image_meta is not None else None
+        conf.machine_type = (props.get("hw_machine_type") if props is not None else None) \
+            or CONF.libvirt.hw_machine_type
         if kernel:
             conf.os_kernel = kernel
             conf.os_initrd = ramdisk

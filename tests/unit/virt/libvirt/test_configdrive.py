@@ -130,6 +130,15 @@ def test_q35_machines_get_a_sata_cdrom(drv, cd_conf, images):
     [disk] = config_disks(drv, instance)
     assert (disk.find("target").get("bus"), disk.find("target").get("dev")) == \
         ("sata", "sdz")
+    # The image's machine type is the domain's, and its cdrom follows.
+    cd_conf.clear_override("hw_machine_type", "libvirt")
+    by_image = make_instance(images, instance_id=2)
+    spawn(drv, by_image, image_meta=image_meta_obj.ImageMeta.from_dict(
+        {"properties": {"hw_machine_type": "q35"}}))
+    root = ElementTree.fromstring(drv.host.get_guest(by_image).get_xml_desc())
+    assert root.find("os/type").get("machine") == "q35"
+    [disk] = config_disks(drv, by_image)
+    assert disk.find("target").get("bus") == "sata"
 
 
 def test_image_properties_choose_the_machine_and_cdrom_bus(cd_conf):
