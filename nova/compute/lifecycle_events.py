@@ -122,10 +122,26 @@ class LifecycleEventOperations:
         instances = objects.InstanceList.get_by_host(context, self.host, expected_attrs=[])
         for instance in instances:
             try:
-                self._sync_instance_power_state(context, instance,
-                                                self._driver_power_state(instance))
+                vm_power_state = self._driver_power_state(instance)
+                if not self._needs_sync(instance, vm_power_state):
+                    continue   # what the listing read already agrees: no second read
+                self._sync_instance_power_state(context, instance, vm_power_state)
             except Exception:
                 LOG.exception("Syncing the power state of %s failed", instance.uuid)
+
+    @staticmethod
+    def _needs_sync(instance, vm_power_state):
+        """Whether the sync could change anything, judged on a possibly stale copy
+        (the sync itself reads the instance again before it writes)."""
+        if instance.task_state is not None:
+            return False
+        if instance.power_state != vm_power_state:
+            return True
+        off = vm_power_state in (power_state.SHUTDOWN, power_state.CRASHED,
+                                 power_state.NOSTATE)
+        if instance.vm_state in (vm_states.ACTIVE, vm_states.PAUSED):
+            return off and vm_power_state != power_state.NOSTATE
+        return instance.vm_state == vm_states.STOPPED and not off
 
     def _sync_instance_power_state(self, context, instance, vm_power_state):
         instance.refresh()

@@ -83,3 +83,24 @@ def test_guests_of_active_servers_start_again_after_a_host_reboot(ready):
     status, _h, body = cloud.request("GET", "/servers/%s" % server_id)
     assert body["server"]["status"] == "ACTIVE"
     assert body["server"]["OS-EXT-STS:power_state"] == power_state.RUNNING
+
+
+def test_periodic_sync_reads_an_instance_again_only_when_it_would_change_it(ready, monkeypatch):
+    from nova import objects
+    cloud, server_id = ready
+    manager = cloud.computes["compute1"].manager
+    driver = cloud.driver("compute1")
+    refreshed = []
+    real_refresh = objects.Instance.refresh
+
+    def counting_refresh(self, *args, **kwargs):
+        refreshed.append(self.uuid)
+        return real_refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(objects.Instance, "refresh", counting_refresh)
+    manager.sync_power_states(cloud.ctxt)          # guest and database agree
+    assert refreshed == []
+    driver.instances[server_id].state = power_state.SHUTDOWN
+    manager.sync_power_states(cloud.ctxt)          # they differ: read again, then act
+    assert refreshed == [server_id]
+    cloud.wait_for_status(server_id, "SHUTOFF", timeout=5)
