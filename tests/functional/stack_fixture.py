@@ -175,3 +175,29 @@ def cloud(tmp_path, monkeypatch):
         yield running
     finally:
         stop_all(stops)
+
+
+def module_cloud(tmp_path_factory, label, host, flavor=("m1.tiny", 1, 512, 1, "1"),
+                 image_properties=None, boot=None):
+    """Body of a module-scoped fixture: one cloud with one compute ``host``, a
+    flavor (name, vcpus, ram, disk, id) and an image on ``cloud.flavor`` /
+    ``cloud.image``, and, when ``boot`` names one, an ACTIVE server on
+    ``cloud.server``. Use as ``yield from stack_fixture.module_cloud(...)``."""
+    monkeypatch = pytest.MonkeyPatch()
+    tmp_path = tmp_path_factory.mktemp(label)
+    running, stops = start_cloud(tmp_path, monkeypatch, compute_hosts=(host,))
+    try:
+        running.tmp_path = tmp_path
+        name, vcpus, ram, disk, flavor_id = flavor
+        running.flavor = running.create_flavor(name=name, vcpus=vcpus, ram=ram, disk=disk,
+                                               flavor_id=flavor_id)
+        running.image = running.create_image(**(image_properties or {}))
+        if boot:
+            status, _h, body = running.request("POST", "/servers", {"server": {
+                "name": boot, "flavorRef": running.flavor, "imageRef": running.image}})
+            assert status == 202, body
+            running.server = running.wait_for_status(body["server"]["id"], "ACTIVE")["id"]
+        yield running
+    finally:
+        stop_all(stops)
+        monkeypatch.undo()

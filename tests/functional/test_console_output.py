@@ -20,22 +20,7 @@ BOOT_LINES = 5  # the fake guest's log (nova.virt.fake.FakeInstance.console_log)
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    monkeypatch = pytest.MonkeyPatch()
-    tmp_path = tmp_path_factory.mktemp("console")
-    cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch, compute_hosts=(HOST,))
-    try:
-        cloud.tmp_path = tmp_path
-        cloud.flavor = cloud.create_flavor(name="m1.tiny", vcpus=1, ram=512, disk=1,
-                                           flavor_id="1")
-        cloud.image = cloud.create_image()
-        status, _h, body = cloud.request("POST", "/servers", {"server": {
-            "name": "chatty", "flavorRef": cloud.flavor, "imageRef": cloud.image}})
-        assert status == 202, body
-        cloud.server = cloud.wait_for_status(body["server"]["id"], "ACTIVE")["id"]
-        yield cloud
-    finally:
-        stack_fixture.stop_all(stops)
-        monkeypatch.undo()
+    yield from stack_fixture.module_cloud(tmp_path_factory, "console", HOST, boot="chatty")
 
 
 def _output(stack, server_id, arguments=None, version=None, **kwargs):

@@ -11,21 +11,8 @@ HOST = "diag1"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    monkeypatch = pytest.MonkeyPatch()
-    tmp_path = tmp_path_factory.mktemp("diagnostics")
-    cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch, compute_hosts=(HOST,))
-    try:
-        cloud.flavor = cloud.create_flavor(name="m1.small", vcpus=2, ram=1024, disk=1,
-                                           flavor_id="2")
-        cloud.image = cloud.create_image()
-        status, _h, body = cloud.request("POST", "/servers", {"server": {
-            "name": "probed", "flavorRef": cloud.flavor, "imageRef": cloud.image}})
-        assert status == 202, body
-        cloud.server = cloud.wait_for_status(body["server"]["id"], "ACTIVE")["id"]
-        yield cloud
-    finally:
-        stack_fixture.stop_all(stops)
-        monkeypatch.undo()
+    yield from stack_fixture.module_cloud(tmp_path_factory, "diagnostics", HOST,
+                                          flavor=("m1.small", 2, 1024, 1, "2"), boot="probed")
 
 
 def _diagnostics(stack, server_id, version=None, **kwargs):

@@ -19,19 +19,10 @@ HOST = "snap1"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    monkeypatch = pytest.MonkeyPatch()
-    tmp_path = tmp_path_factory.mktemp("snapshot")
-    cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch, compute_hosts=(HOST,))
-    try:
-        cloud.flavor = cloud.create_flavor(name="m1.tiny", vcpus=1, ram=512, disk=1,
-                                           flavor_id="1")
-        cloud.image = cloud.create_image(hw_disk_bus="virtio", os_distro="cirros",
-                                         img_signature="c2lnbmF0dXJl",
-                                         cache_in_nova="True")
-        yield cloud
-    finally:
-        stack_fixture.stop_all(stops)
-        monkeypatch.undo()
+    yield from stack_fixture.module_cloud(
+        tmp_path_factory, "snapshot", HOST,
+        image_properties=dict(hw_disk_bus="virtio", os_distro="cirros",
+                              img_signature="c2lnbmF0dXJl", cache_in_nova="True"))
 
 
 def _boot(stack, name="snap-me"):
