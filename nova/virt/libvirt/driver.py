@@ -6,6 +6,7 @@ imagecache / imagebackend (disks), vif (interfaces).
 """
 
 import datetime
+import functools
 import os
 import tempfile
 import time
@@ -29,6 +30,7 @@ from nova.virt.libvirt import exception as lv_exc
 from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import imagebackend
 from nova.virt.libvirt import imagecache
+from nova.virt.libvirt import service_status
 from nova.virt.libvirt import vif as libvirt_vif
 
 CONF = nova.conf.CONF
@@ -45,6 +47,32 @@ _DEVICE_TRAITS = (
     "COMPUTE_STORAGE_BUS_VIRTIO", "COMPUTE_STORAGE_BUS_IDE", "COMPUTE_STORAGE_BUS_SATA",
     "COMPUTE_STORAGE_BUS_SCSI", "COMPUTE_STORAGE_BUS_USB", "COMPUTE_STORAGE_BUS_FDC",
 )
+
+
+def reconnecting(retry=True):
+    """Run a driver method; when libvirtd went away under it (a connection
+    error), drop the connection and, if ``retry`` and libvirt answers again at
+    once (a restarted daemon), run it once more. Otherwise the caller gets
+    HypervisorUnavailable ("Connection to the hypervisor ... is broken"), the
+    fault the compute manager records."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except libvirt.libvirtError as exc:
+                if not libvirt_host.is_connection_error(exc):
+                    raise
+                self._host.connection_lost(exc)
+                if not retry:
+                    raise lv_exc.HypervisorUnavailable(uri=self._host.uri,
+                                                       reason=exc) from exc
+                LOG.warning("%s: libvirt connection lost (%s); retrying once reconnected",
+                            fn.__name__, exc)
+                self._host.get_connection()     # HypervisorUnavailable if still down
+            return fn(self, *args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _silence_libvirt_errors():
@@ -70,6 +98,7 @@ class LibvirtDriver(driver.ComputeDriver):
         self._image_api = None
         self._disabled_reason = None
         self._nodename = None
+        self._service_status = service_status.ServiceStatus()
 
     @property
     def host(self):
@@ -86,6 +115,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def init_host(self, host):
         self._nodename = host
+        self._service_status.host = host
         self._host.initialize()
         if self._host.is_available:
             virt_type = CONF.libvirt.virt_type
@@ -98,11 +128,14 @@ class LibvirtDriver(driver.ComputeDriver):
         self._host.close()
 
     def _connection_changed(self, available, reason):
+        """libvirtd came (back) or went: the compute service follows (see
+        service_status)."""
         self._disabled_reason = None if available else reason
         if available:
             LOG.info("Connected to libvirt at %s", self._host.uri)
         else:
             LOG.error("libvirt at %s is not available: %s", self._host.uri, reason)
+        self._service_status.changed(available, reason)
 
     def _handle_lifecycle_event(self, event):
         self.emit_event(event)
@@ -114,6 +147,8 @@ class LibvirtDriver(driver.ComputeDriver):
     def get_available_nodes(self, refresh=False):
         """This host's node; none while libvirt is unreachable (the service stays
         up and its node is left alone until the connection comes back)."""
+        if refresh:
+            self._service_status.retry_pending()
         if refresh and not self._host.is_available:
             LOG.warning("libvirt at %s is unreachable: no node to report (%s)",
                         self._host.uri, self._disabled_reason)
@@ -140,6 +175,7 @@ class LibvirtDriver(driver.ComputeDriver):
                             total += f.stat().st_blocks * 512
         return total // units.Gi
 
+    @reconnecting()
     def get_available_resource(self, nodename):
         total_gb, free_gb = self._local_gb()
         guests = self._host.list_guests()
@@ -214,12 +250,15 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- instances ------------------------------------------------------------------
 
+    @reconnecting()
     def list_instances(self):
         return [g.name for g in self._host.list_guests()]
 
+    @reconnecting()
     def list_instance_uuids(self):
         return [g.uuid for g in self._host.list_guests()]
 
+    @reconnecting()
     def instance_exists(self, instance):
         try:
             self._host.get_guest(instance)
@@ -227,6 +266,7 @@ class LibvirtDriver(driver.ComputeDriver):
         except exception.InstanceNotFound:
             return False
 
+    @reconnecting()
     def get_info(self, instance, use_cache=True):
         guest = self._host.get_guest(instance)
         return driver.InstanceInfo(state=guest.get_power_state(), internal_id=guest.id)
@@ -286,6 +326,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- spawn / destroy --------------------------------------------------------------
 
+    @reconnecting(retry=False)
     def spawn(self, context, instance, image_meta, injected_files, admin_password,
               allocations, network_info=None, block_device_info=None, power_on=True,
               accel_info=None):
@@ -304,9 +345,24 @@ class LibvirtDriver(driver.ComputeDriver):
         except Exception:
             with excutils.save_and_reraise_exception():
                 LOG.error("Spawning %s failed; cleaning up", instance.uuid)
-                self.destroy(context, instance, network_info)
+                self._cleanup_failed_spawn(context, instance, network_info)
         LOG.info("Instance %s spawned as %s", instance.uuid, instance.name)
 
+    def _cleanup_failed_spawn(self, context, instance, network_info):
+        """Undo a spawn that failed part-way: domain, VIFs, files (best effort:
+        without libvirt the files and VIFs still go)."""
+        try:
+            self.destroy(context, instance, network_info)
+        except Exception as exc:
+            LOG.warning("Cleaning up the failed spawn of %s: %s", instance.uuid, exc)
+            for vif in network_info or []:
+                try:
+                    libvirt_vif.unplug(instance, vif)
+                except Exception:
+                    LOG.exception("Unplugging %s failed", vif.get("id"))
+            imagebackend.delete_instance_files(instance)
+
+    @reconnecting()
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
         """Power off and undefine the domain, unplug VIFs, delete files; idempotent."""
@@ -340,6 +396,7 @@ class LibvirtDriver(driver.ComputeDriver):
                 return True
         return False
 
+    @reconnecting()
     def power_off(self, instance, timeout=0, retry_interval=0):
         guest = self._host.get_guest(instance)
         if timeout and self._shutdown_cleanly(guest, timeout, retry_interval):
@@ -347,6 +404,7 @@ class LibvirtDriver(driver.ComputeDriver):
             return
         guest.poweroff()
 
+    @reconnecting()
     def power_on(self, context, instance, network_info, block_device_info=None,
                  accel_info=None):
         guest = self._host.get_guest(instance)
@@ -357,6 +415,7 @@ class LibvirtDriver(driver.ComputeDriver):
         elif guest.get_power_state() == power_state.PAUSED:
             guest.resume()
 
+    @reconnecting()
     def reboot(self, context, instance, network_info, reboot_type,
                block_device_info=None, bad_volumes_callback=None, accel_info=None):
         guest = self._host.get_guest(instance)
@@ -386,12 +445,15 @@ class LibvirtDriver(driver.ComputeDriver):
             raise lv_exc.InstanceRebootFailure(reason="the guest did not start")
         LOG.info("Instance %s hard rebooted", instance.uuid)
 
+    @reconnecting()
     def pause(self, instance):
         self._host.get_guest(instance).pause()
 
+    @reconnecting()
     def unpause(self, instance):
         self._host.get_guest(instance).resume()
 
+    @reconnecting()
     def suspend(self, context, instance):
         guest = self._host.get_guest(instance)
         if guest.get_power_state() not in (power_state.RUNNING, power_state.PAUSED):
@@ -401,12 +463,14 @@ class LibvirtDriver(driver.ComputeDriver):
                 method="suspend")
         guest.managed_save()
 
+    @reconnecting()
     def resume(self, context, instance, network_info, block_device_info=None):
         guest = self._host.get_guest(instance)
         for vif in network_info or []:
             libvirt_vif.plug(instance, vif)
         guest.launch()
 
+    @reconnecting(retry=False)
     def trigger_crash_dump(self, instance):
         guest = self._host.get_guest(instance)
         try:
@@ -424,6 +488,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- console, diagnostics -----------------------------------------------------------
 
+    @reconnecting()
     def get_console_output(self, context, instance):
         """The serial console log (its last 100 KiB) as text."""
         path = os.path.join(imagebackend.instance_dir(instance), CONSOLE_LOG)
@@ -437,6 +502,7 @@ class LibvirtDriver(driver.ComputeDriver):
             data = f.read()
         return data.decode("utf-8", "replace")
 
+    @reconnecting()
     def get_vnc_console(self, context, instance):
         """{'host', 'port'} of the guest's VNC server."""
         graphics = self._host.get_guest(instance).get_graphics("vnc")
@@ -444,6 +510,7 @@ class LibvirtDriver(driver.ComputeDriver):
             raise exception.NovaException("Instance %s has no VNC console" % instance.uuid)
         return {"host": CONF.vnc.server_proxyclient_address, "port": graphics[1]}
 
+    @reconnecting()
     def get_spice_console(self, context, instance):
         graphics = self._host.get_guest(instance).get_graphics("spice")
         if graphics is None:
@@ -488,6 +555,7 @@ class LibvirtDriver(driver.ComputeDriver):
             stats["nics"].append((dev, mac, counters))
         return stats
 
+    @reconnecting()
     def get_instance_diagnostics(self, instance):
         """The 2.48 standard diagnostics of the guest (see the driver contract)."""
         stats = self._stats(instance)
@@ -524,6 +592,7 @@ class LibvirtDriver(driver.ComputeDriver):
                           tx_errors=s[6], tx_drop=s[7])
         return diags
 
+    @reconnecting()
     def get_diagnostics(self, instance):
         """The free-form diagnostics of before 2.48 (cpu0_time, memory, vda_read...)."""
         stats = self._stats(instance)
@@ -555,6 +624,7 @@ class LibvirtDriver(driver.ComputeDriver):
         """Remove unused base images ([image_cache]); the removed paths."""
         return self.image_cache.remove_unused()
 
+    @reconnecting(retry=False)
     def snapshot(self, context, instance, image_id, update_task_state):
         """Upload the root disk of ``instance`` as image ``image_id`` (qcow2).
 

@@ -116,19 +116,22 @@ def test_cpu_mode_and_spice_from_configuration(drv, images, conf):
 
 
 def test_bridge_vif_becomes_a_bridged_interface(drv, images, conf, monkeypatch):
-    from nova.virt.libvirt import vif as libvirt_vif
+    import os_vif
     plugged = []
-    # Creating a host bridge needs root and changes the host: this test only
-    # checks the guest side; the integration test creates a real bridge.
-    monkeypatch.setattr(libvirt_vif, "ensure_bridge", lambda name, mtu=None:
-                        plugged.append(name))
+    # Creating a host bridge needs root and changes the host: this test stops
+    # at os-vif's door; tests/integration/test_os_vif_plug.py plugs for real.
+    monkeypatch.setattr(os_vif, "plug", lambda obj, info: plugged.append((obj, info)))
     vif = network_model.VIF(id="0123456789abcdef", address="fa:16:3e:11:22:33",
                             type=network_model.VIF_TYPE_BRIDGE, devname="tap0123456789a",
                             network=network_model.Network(id="n", bridge="br-unit",
                                                           meta={"mtu": 1400}))
     instance = fixtures.make_instance(image_ref=images.add_disk())
     spawn(drv, instance, [vif])
-    assert plugged == ["br-unit"]
+    (obj, info), = plugged
+    assert type(obj).__name__ == "VIFBridge" and obj.plugin == "linux_bridge"
+    assert obj.bridge_name == "br-unit" and obj.vif_name == "tap0123456789a"
+    assert obj.network.mtu == 1400 and obj.address == "fa:16:3e:11:22:33"
+    assert info.uuid == instance.uuid and info.name == instance.name
     iface = domain_xml(drv, instance).find("devices/interface")
     assert iface.find("source").get("bridge") == "br-unit"
     assert iface.find("mac").get("address") == "fa:16:3e:11:22:33"
