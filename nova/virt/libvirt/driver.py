@@ -8,7 +8,6 @@ imagecache / imagebackend (disks), vif (interfaces).
 import datetime
 import functools
 import os
-import tempfile
 import time
 
 import libvirt
@@ -31,6 +30,7 @@ from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import imagebackend
 from nova.virt.libvirt import imagecache
 from nova.virt.libvirt import service_status
+from nova.virt.libvirt import snapshot as lv_snapshot
 from nova.virt.libvirt import vif as libvirt_vif
 
 CONF = nova.conf.CONF
@@ -628,27 +628,27 @@ class LibvirtDriver(driver.ComputeDriver):
     def snapshot(self, context, instance, image_id, update_task_state):
         """Upload the root disk of ``instance`` as image ``image_id`` (qcow2).
 
-        A running or paused guest is managed-saved for the copy (a consistent
-        disk) and restored afterwards.
+        A running or paused guest is copied live where libvirt can (it keeps
+        running); otherwise it is managed-saved for the copy and restored
+        afterwards (see snapshot.py).
         """
         guest = self._host.get_guest(instance)
         state = guest.get_power_state()
         root = os.path.join(imagebackend.instance_dir(instance), "disk")
         update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
-        was_live = state in (power_state.RUNNING, power_state.PAUSED)
-        with tempfile.TemporaryDirectory(dir=CONF.instances_path) as tmp:
-            out = os.path.join(tmp, "snapshot.qcow2")
-            if was_live:
-                guest.managed_save()
-            try:
-                processutils.execute("qemu-img", "convert", "-f",
-                                     imagecache.qemu_img_info(root)["format"],
-                                     "-O", "qcow2", root, out)
-            finally:
-                if was_live:
-                    guest.launch()
-                    if state == power_state.PAUSED:
-                        guest.pause()
+        workdir = lv_snapshot.snapshot_dir(os.path.join(CONF.instances_path, "snapshots"))
+        try:
+            out = os.path.join(workdir, "snapshot.qcow2")
+            live = state in (power_state.RUNNING, power_state.PAUSED)
+            if live:
+                try:
+                    lv_snapshot.live(guest, root, out, workdir)
+                except lv_snapshot.LiveSnapshotUnsupported as exc:
+                    LOG.info("No live snapshot of %s (%s): taking it cold", instance.uuid,
+                             exc)
+                    live = False
+            if not live:
+                self._cold_snapshot(guest, state, root, out)
             update_task_state(task_state=task_states.IMAGE_UPLOADING,
                               expected_state=task_states.IMAGE_PENDING_UPLOAD)
             meta = {"disk_format": "qcow2", "container_format": "bare",
@@ -657,9 +657,27 @@ class LibvirtDriver(driver.ComputeDriver):
                 with open(out, "rb") as data:
                     self.image_api.update(context, image_id, meta, data=data,
                                           purge_props=False)
+            except exception.ImageNotFound:
+                raise
             except Exception as exc:
                 raise lv_exc.SnapshotUploadFailed(image_id=image_id, reason=exc) from exc
-        LOG.info("Snapshot %s of %s uploaded", image_id, instance.uuid)
+        finally:
+            lv_snapshot.remove_dir(workdir)
+        LOG.info("Snapshot %s of %s uploaded (%s)", image_id, instance.uuid,
+                 "live" if live else "cold")
+
+    def _cold_snapshot(self, guest, state, root, out):
+        """Copy the disk with the guest stopped (managed-saved if it ran)."""
+        was_running = state in (power_state.RUNNING, power_state.PAUSED)
+        if was_running:
+            guest.managed_save()
+        try:
+            lv_snapshot.cold(root, out)
+        finally:
+            if was_running:
+                guest.launch()
+                if state == power_state.PAUSED:
+                    guest.pause()
 
     def _snapshot_properties(self, context, instance, image_id):
         props = {}
