@@ -37,8 +37,38 @@ LOG = logging.getLogger(__name__)
 PRIVSEP_GROUPS = ("vif_plug_linux_bridge_privileged", "vif_plug_ovs_privileged")
 NIC_NAME_LEN = 14
 
-_INIT_LOCK = threading.Lock()
+_INIT_LOCK = threading.RLock()
 _INITIALIZED = False
+_OBJECTS_READY = False
+
+
+def register_objects():
+    """Register os-vif's versioned objects, keeping nova's own in place.
+
+    oslo.versionedobjects has one registry shared by every project: os-vif's
+    ``FixedIP`` 1.0 would replace nova's ``FixedIP`` 1.0 there, and nova's
+    RPC (the conductor resolving an object class by name and version) would
+    then find os-vif's class. nova's classes are registered again on top;
+    os-vif never deserializes its objects, it only gets the ones built here.
+    """
+    global _OBJECTS_READY
+    with _INIT_LOCK:
+        if _OBJECTS_READY:
+            return
+        import os_vif.objects
+        from nova import objects
+        from nova.objects import base as nova_base
+        objects.register_all()
+        os_vif.objects.register_all()
+        registry = nova_base.NovaObjectRegistry
+        for name in dir(objects):
+            cls = getattr(objects, name)
+            if not (isinstance(cls, type) and issubclass(cls, nova_base.NovaObject)) or \
+                    cls is nova_base.NovaObject:
+                continue
+            if cls not in registry.obj_classes().get(cls.obj_name(), []):
+                registry.register(cls)
+        _OBJECTS_READY = True
 
 
 def privsep_helper():
@@ -90,6 +120,7 @@ def initialize():
         if _INITIALIZED:
             return
         import os_vif
+        register_objects()
         os_vif.initialize()
         configure_privsep()
         configure_lock_path()
@@ -97,6 +128,7 @@ def initialize():
 
 
 def nova_to_osvif_instance(instance):
+    register_objects()
     from os_vif.objects import instance_info
     return instance_info.InstanceInfo(uuid=instance.uuid, name=instance.name,
                                       project_id=instance.project_id or "")
@@ -174,6 +206,7 @@ def _ovs_profile(vif):
 
 def nova_to_osvif_vif(vif):
     """The os-vif object of ``vif`` (a nova.network.model.VIF), or None."""
+    register_objects()
     from os_vif.objects import vif as osv_vif
     vif_type = vif.get("type")
     common = dict(id=vif["id"], address=vif["address"],

@@ -78,3 +78,16 @@ def test_privsep_helper_runs_directly_as_root_unless_configured(monkeypatch, tmp
     assert conf.vif_plug_ovs_privileged.helper_command == "sudo my-helper"
     monkeypatch.setattr(os_vif_util.os, "geteuid", lambda: 1000)
     assert os_vif_util.configure_privsep(conf) is None     # not root: sudo as usual
+
+
+def test_os_vif_objects_do_not_replace_nova_objects_of_the_same_name():
+    from nova import objects
+    from nova.objects import base as nova_base
+    os_vif_util.register_objects()
+    os_vif_util.initialize()
+    # nova's RPC resolves an object class by name and version in the registry
+    # oslo.versionedobjects shares between projects: it must find nova's.
+    cls = nova_base.NovaObject.obj_class_from_name("FixedIP", "1.0")
+    assert cls is objects.FixedIP and hasattr(cls, "associate_pool")
+    assert nova_base.NovaObject.obj_class_from_name("FixedIPList", "1.0") is \
+        objects.FixedIPList
