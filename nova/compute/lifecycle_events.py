@@ -124,6 +124,11 @@ class LifecycleEventOperations:
             try:
                 self._sync_instance_power_state(context, instance,
                                                 self._driver_power_state(instance))
+            except exception.HypervisorUnavailable as exc:
+                # Nothing to compare with until the hypervisor is back; the
+                # database is left as it is.
+                LOG.warning("Power states of %s not synced: %s", self.host, exc)
+                return
             except Exception:
                 LOG.exception("Syncing the power state of %s failed", instance.uuid)
 

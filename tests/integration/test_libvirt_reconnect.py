@@ -149,6 +149,10 @@ def test_libvirtd_going_away_disables_the_service_until_it_is_back(stack, tmp_pa
     inprocess.wait_for(lambda: cloud.request("GET", "/servers/%s" % server_id)[2]["server"][
         "OS-EXT-STS:task_state"] is None, timeout=30, what="the task state to be reverted")
     assert cloud.request("GET", "/servers/%s" % server_id)[2]["server"]["status"] == "ACTIVE"
+    # The power-state sync has nothing to compare with: the database stays.
+    cloud.computes["compute1"].manager.sync_power_states(cloud.ctxt)
+    server = cloud.request("GET", "/servers/%s" % server_id)[2]["server"]
+    assert server["status"] == "ACTIVE" and server["OS-EXT-STS:power_state"] == 1
 
     # A second driver started now (libvirtd down at start) stays up, its
     # service disabled for the same kind of reason.

@@ -3,7 +3,7 @@
 from nova import exception
 
 
-class HypervisorUnavailable(exception.NovaException):
+class HypervisorUnavailable(exception.HypervisorUnavailable):
     msg_fmt = "Connection to the hypervisor %(uri)s is broken: %(reason)s"
 
 
