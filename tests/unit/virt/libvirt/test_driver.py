@@ -121,10 +121,11 @@ def test_bridge_vif_becomes_a_bridged_interface(drv, images, conf, monkeypatch):
     # Creating a host bridge needs root and changes the host: this test stops
     # at os-vif's door; tests/integration/test_os_vif_plug.py plugs for real.
     monkeypatch.setattr(os_vif, "plug", lambda obj, info: plugged.append((obj, info)))
-    vif = network_model.VIF(id="0123456789abcdef", address="fa:16:3e:11:22:33",
-                            type=network_model.VIF_TYPE_BRIDGE, devname="tap0123456789a",
-                            network=network_model.Network(id="n", bridge="br-unit",
-                                                          meta={"mtu": 1400}))
+    network = network_model.Network(id="3f2a9a3e-8c1b-4f7e-9d2a-5b6c7d8e9f01",
+                                    bridge="br-unit", meta={"mtu": 1400})
+    vif = network_model.VIF(id="01234567-89ab-4def-8123-456789abcdef",
+                            address="fa:16:3e:11:22:33", type=network_model.VIF_TYPE_BRIDGE,
+                            devname="tap0123456789a", network=network)
     instance = fixtures.make_instance(image_ref=images.add_disk())
     spawn(drv, instance, [vif])
     (obj, info), = plugged
