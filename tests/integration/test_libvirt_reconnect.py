@@ -212,3 +212,25 @@ def test_a_service_disabled_by_the_operator_stays_disabled(stack):
     service = _service(cloud, "compute1")
     assert service["status"] == "disabled"
     assert service["disabled_reason"] == "maintenance"
+
+
+def test_a_new_compute_host_started_while_libvirtd_is_down(stack):
+    # Its service record does not exist yet when the driver first fails to
+    # connect: the disabled state is written once the service registered.
+    from nova import service
+    cloud, _drv, daemon = stack
+    daemon.stop()
+    CONF.set_override("compute_driver", "libvirt.LibvirtDriver")
+    svc = service.Service.create(host="compute3", binary="nova-compute", topic="compute")
+    try:
+        svc.start()
+        service_ = _wait_service(cloud, "compute3", "disabled",
+                                 "AUTO: Connection to libvirt failed")
+        assert "libvirt-sock" in service_["disabled_reason"]
+        assert svc.manager.driver.get_available_nodes(refresh=True) == []
+        daemon.start()
+        _wait_service(cloud, "compute3", "enabled")
+        assert svc.manager.driver.get_available_nodes(refresh=True) == ["compute3"]
+    finally:
+        svc.stop()
+        CONF.set_override("compute_driver", "fake.FakeDriver")

@@ -33,9 +33,11 @@ from nova.virt.libvirt import imagecache
 
 LOG = logging.getLogger(__name__)
 
-# libvirt errors that mean "this hypervisor cannot block-copy": fall back.
+# libvirt errors that mean "no block copy of this disk here" (the driver lacks
+# it, or the domain or disk cannot be mirrored): fall back to a cold snapshot.
 _UNSUPPORTED = (libvirt.VIR_ERR_NO_SUPPORT, libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED,
-                libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
+                libvirt.VIR_ERR_CONFIG_UNSUPPORTED, libvirt.VIR_ERR_OPERATION_INVALID,
+                libvirt.VIR_ERR_OPERATION_UNSUPPORTED)
 
 COPY_TIMEOUT = 600
 
