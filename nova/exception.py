@@ -583,6 +583,10 @@ class MetadataNotFound(NotFound):
     msg_fmt = "Metadata item %(key)s was not found on instance %(instance_uuid)s."
 
 
+class HypervisorUnavailable(NovaException):
+    msg_fmt = "Connection to the hypervisor is broken on host"
+
+
 class BuildAbortException(NovaException):
     msg_fmt = "Build of instance %(instance_uuid)s aborted: %(reason)s"
 

@@ -25,6 +25,15 @@ from nova import objects
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
+# Failures another host would meet as well (the image or the flavor is at
+# fault): the build ends in ERROR here with its own fault, as upstream's
+# BuildAbortException cases, instead of trying the alternates.
+_NOT_RESCHEDULED = (exception.BuildAbortException, exception.UnexpectedTaskStateError,
+                    exception.FlavorDiskSmallerThanImage,
+                    exception.FlavorDiskSmallerThanMinDisk,
+                    exception.FlavorMemoryTooSmall, exception.ImageNotActive,
+                    exception.ImageUnacceptable)
+
 # The task states of a build on this host (any of them may be the one in the
 # database when a step fails).
 _BUILD_TASK_STATES = [None, task_states.SCHEDULING, task_states.NETWORKING,
@@ -132,8 +141,7 @@ class BuildOperations:
     @staticmethod
     def _reschedulable(exc):
         """Whether another host may succeed where this one failed with ``exc``."""
-        return CONF.scheduler.max_attempts > 1 and not isinstance(
-            exc, (exception.BuildAbortException, exception.UnexpectedTaskStateError))
+        return CONF.scheduler.max_attempts > 1 and not isinstance(exc, _NOT_RESCHEDULED)
 
     def _reschedule(self, context, instance, image, request_spec, filter_properties,
                     admin_password, injected_files, requested_networks, security_groups,

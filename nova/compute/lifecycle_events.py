@@ -126,6 +126,11 @@ class LifecycleEventOperations:
                 if not self._needs_sync(instance, vm_power_state):
                     continue   # what the listing read already agrees: no second read
                 self._sync_instance_power_state(context, instance, vm_power_state)
+            except exception.HypervisorUnavailable as exc:
+                # Nothing to compare with until the hypervisor is back; the
+                # database is left as it is.
+                LOG.warning("Power states of %s not synced: %s", self.host, exc)
+                return
             except Exception:
                 LOG.exception("Syncing the power state of %s failed", instance.uuid)
 

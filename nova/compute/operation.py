@@ -175,7 +175,12 @@ def _revert(manager, instance, task_state_at_start, vm_state):
     instance.task_state = None
     if vm_state is not None:
         instance.vm_state = vm_state
-    instance.power_state = power_state_of(manager.driver, instance)
+    try:
+        instance.power_state = power_state_of(manager.driver, instance)
+    except Exception as exc:
+        # E.g. the hypervisor is unreachable (the reason of the failure):
+        # the task state is cleared all the same, the power state kept.
+        LOG.warning("Power state of %s unknown after the failure: %s", instance.uuid, exc)
     try:
         instance.save(expected_task_state=expected)
     except INSTANCE_GONE:

@@ -144,3 +144,48 @@ def test_config_drive_asked_for_or_mandatory_is_attached_and_removed(ready, tmp_
         assert cloud.request("DELETE", "/servers/%s" % server_id)[0] == 204
         cloud.wait_for_gone(server_id)
         assert not os.path.exists(os.path.join(CONF.instances_path, server_id))
+
+
+def _upload(cloud, data, disk_format):
+    status, _h, image = cloud.request_image("POST", "/v2/images", {
+        "name": "bad-" + disk_format, "disk_format": disk_format,
+        "container_format": "bare", "visibility": "public"})
+    assert status == 201, image
+    assert cloud.request_image("PUT", "/v2/images/%s/file" % image["id"], raw=data)[0] == 204
+    return image["id"]
+
+
+def test_bad_images_end_in_error_with_a_fault_and_leave_nothing(ready, tmp_path):
+    cloud, drv, flavor, _image_id = ready
+    big = tmp_path / "big.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(big), "2G"], check=True)
+    small = tmp_path / "small.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(small), "8M"], check=True)
+    cases = [
+        # not a disk at all: a qcow2 header qemu-img cannot read
+        (_upload(cloud, b"QFI\xfb\0\0\0\x03" + b"\0" * 600, "qcow2"),
+         "is not a valid disk image", False),
+        # a qcow2 uploaded as "raw"
+        (_upload(cloud, small.read_bytes(), "raw"),
+         "its data is qcow2, not the raw its disk_format says", False),
+        # a 2 GiB disk for a 1 GiB flavor
+        (_upload(cloud, big.read_bytes(), "qcow2"), "Flavor's disk is too small", True),
+    ]
+    for image_id, message, cached in cases:
+        status, _h, body = cloud.request("POST", "/servers", {"server": {
+            "name": "bad", "flavorRef": flavor, "imageRef": image_id}})
+        assert status == 202, body
+        server_id = body["server"]["id"]
+        server = cloud.wait_for_status(server_id, "ERROR")
+        assert message in server["fault"]["message"], server["fault"]
+        assert server["fault"]["code"] in (400, 500)
+        # Nothing left: no domain, no instance directory, no allocation; the
+        # base of an image that is not a usable disk is not kept either.
+        assert server_id not in drv.list_instance_uuids()
+        assert not os.path.exists(os.path.join(CONF.instances_path, server_id))
+        assert os.path.exists(drv.image_cache.path(image_id)) is cached
+        assert not os.path.exists(drv.image_cache.path(image_id) + ".part")
+        inprocess.wait_for(lambda: all(v == 0 for v in cloud.usages().values()),
+                           timeout=10, what="the allocation to be released")
+        assert cloud.request("DELETE", "/servers/%s" % server_id)[0] == 204
+        cloud.wait_for_gone(server_id)

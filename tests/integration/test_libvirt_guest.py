@@ -65,6 +65,24 @@ def _wait(predicate, timeout, what):
     raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
 
 
+PATTERN = b"NOVA-ROOT-DISK-PATTERN"
+PATTERN_OFFSET = 1024 * 1024
+
+
+def _patterned_disk(workdir):
+    """A 16 MiB qcow2 whose data holds PATTERN at 1 MiB (snapshots must keep it)."""
+    raw = os.path.join(workdir, "root.raw")
+    with open(raw, "wb") as f:
+        f.truncate(16 * 1024 * 1024)
+        f.seek(PATTERN_OFFSET)
+        f.write(PATTERN)
+    qcow2 = raw + ".qcow2"
+    subprocess.run(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, qcow2],
+                   check=True)
+    with open(qcow2, "rb") as f:
+        return f.read()
+
+
 class Env:
     def __init__(self, drv, instance, images, vif, workdir, guest):
         self.drv, self.instance, self.images = drv, instance, images
@@ -112,7 +130,7 @@ def env():
 
     kernel_id = images.add_file(open(guest.kernel, "rb").read())
     ramdisk_id = images.add_file(open(guest.initrd, "rb").read())
-    root_id = images.add_disk("16M")
+    root_id = images.add_file(_patterned_disk(workdir))
     instance = fixtures.make_instance(instance_id=0x7e57, image_ref=root_id,
                                       kernel_id=kernel_id, ramdisk_id=ramdisk_id,
                                       memory_mb=256, root_gb=1, ephemeral_gb=0)
@@ -219,51 +237,6 @@ def test_soft_reboot_is_clean_and_hard_reboot_boots_again(env):
     assert env.state() == power_state.RUNNING
 
 
-def _libvirtd_pid():
-    with open("/run/libvirtd.pid") as f:
-        return int(f.read().strip())
-
-
-def test_reconnects_after_libvirtd_restarts_and_events_keep_coming(env):
-    from nova.virt import event as virtevent
-    events = []
-    env.drv.register_event_listener(events.append)
-    pid = _libvirtd_pid()
-    os.kill(pid, 15)
-    _wait(lambda: not os.path.exists("/proc/%d" % pid), 30, "libvirtd to stop")
-    try:
-        assert env.drv.node_is_available(env.drv.get_available_nodes()[0]) is False
-    finally:
-        subprocess.run(["libvirtd", "-d"], check=True)
-    _wait(lambda: os.path.exists("/run/libvirt/libvirt-sock"), 30, "libvirtd to start")
-    _wait(lambda: env.drv.node_is_available(env.drv.get_available_nodes()[0]), 30,
-          "the driver to reconnect")
-    # libvirtd 9.0 here may fail to re-attach a running guest after a restart (it
-    # cannot read the guest's cgroup v1 files without systemd) and then stops it
-    # (the QEMU log says reason=daemon) a moment later: that is libvirt's, not
-    # ours. Start from a guest the new libvirtd launched itself.
-    env.drv.power_off(env.instance)
-    before = env.markers()
-    env.drv.power_on(None, env.instance, [env.vif])
-    env.wait_for_markers(before + 1)
-    _wait(lambda: any(e.uuid == env.instance.uuid
-                      and e.transition == virtevent.EVENT_LIFECYCLE_STARTED
-                      for e in events), 30, "a STARTED lifecycle event after reconnecting")
-    # Someone else pulls the plug: the driver tells its listener, nobody polls.
-    conn = libvirt.open("qemu:///system")
-    try:
-        conn.lookupByUUIDString(env.instance.uuid).destroy()
-    finally:
-        conn.close()
-    _wait(lambda: any(e.uuid == env.instance.uuid
-                      and e.transition == virtevent.EVENT_LIFECYCLE_STOPPED
-                      for e in events), 30, "a STOPPED lifecycle event")
-    assert env.state() == power_state.SHUTDOWN
-    before = env.markers()
-    env.drv.power_on(None, env.instance, [env.vif])
-    env.wait_for_markers(before + 1)
-
-
 def test_stop_start_pause_suspend_resume(env):
     buttons = env.console().count(env.guest.power_button)
     env.drv.power_off(env.instance, timeout=60, retry_interval=5)
@@ -289,21 +262,66 @@ def test_stop_start_pause_suspend_resume(env):
     env.drv.trigger_crash_dump(env.instance)
 
 
-def test_snapshot_uploads_a_qcow2_of_the_root_disk(env, tmp_path):
+def _heartbeats(env):
+    return env.console().count("heartbeat")
+
+
+def test_live_snapshot_keeps_the_guest_running_and_uploads_a_valid_disk(env, tmp_path):
+    events = []
+    env.drv.register_event_listener(events.append)
+    guest = env.drv.host.get_guest(env.instance)
+    domain_id, markers, beats = guest.id, env.markers(), _heartbeats(env)
     snapshot_id = env.images.add_file(b"")
     states = []
+    started = time.monotonic()
     env.drv.snapshot(None, env.instance, snapshot_id,
                      lambda task_state, expected_state=None: states.append(task_state))
+    print("\nlive snapshot took %.1fs" % (time.monotonic() - started))
     assert states == [task_states.IMAGE_PENDING_UPLOAD, task_states.IMAGE_UPLOADING]
+    # Live: the same run of the domain, never saved, stopped or rebooted, and
+    # its serial heartbeat goes on.
+    guest = env.drv.host.get_guest(env.instance)
+    assert guest.id == domain_id and env.state() == power_state.RUNNING
+    assert not guest.has_managed_save()
+    assert not [e for e in events if e.uuid == env.instance.uuid]
+    _wait(lambda: _heartbeats(env) > beats, 30, "a heartbeat after the snapshot")
+    assert env.markers() == markers
+    assert guest.domain.blockJobInfo("vda", 0) == {}      # no mirror left behind
+
     meta, data = env.images.uploads[snapshot_id]
     assert meta["disk_format"] == "qcow2"
     assert meta["properties"]["kernel_id"] == env.instance.kernel_id
     out = tmp_path / "snap.qcow2"
     out.write_bytes(data)
-    info = subprocess.run(["qemu-img", "info", "--output=json", str(out)], check=True,
-                          capture_output=True, text=True).stdout
-    assert '"format": "qcow2"' in info and '"virtual-size": 1073741824' in info
+    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(out)],
+                                     check=True, capture_output=True, text=True).stdout)
+    assert info["format"] == "qcow2" and info["virtual-size"] == 1024 ** 3
+    assert "backing-filename" not in info                 # standalone
+    subprocess.run(["qemu-img", "check", "-q", str(out)], check=True)
+    raw = tmp_path / "snap.raw"
+    subprocess.run(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", str(out), str(raw)],
+                   check=True)
+    with open(raw, "rb") as f:
+        f.seek(PATTERN_OFFSET)
+        assert f.read(len(PATTERN)) == PATTERN            # the base's data is in it
+    assert os.listdir(os.path.join(env.workdir, "instances", "snapshots")) == []
+
+
+def test_a_failed_snapshot_upload_leaves_the_guest_running_and_no_files(env):
+    guest = env.drv.host.get_guest(env.instance)
+    domain_id = guest.id
+    snapshot_id = env.images.add_file(b"")
+    env.images.fail_uploads = True
+    try:
+        with pytest.raises(Exception, match="the image store is full"):
+            env.drv.snapshot(None, env.instance, snapshot_id, lambda **kw: None)
+    finally:
+        env.images.fail_uploads = False
+    assert snapshot_id not in env.images.uploads
+    assert env.drv.host.get_guest(env.instance).id == domain_id
     assert env.state() == power_state.RUNNING
+    assert guest.domain.blockJobInfo("vda", 0) == {}
+    assert os.listdir(os.path.join(env.workdir, "instances", "snapshots")) == []
 
 
 def test_destroy_leaves_no_domain_disk_or_tap(env):

@@ -6,8 +6,8 @@ imagecache / imagebackend (disks), vif (interfaces).
 """
 
 import datetime
+import functools
 import os
-import tempfile
 import time
 
 import libvirt
@@ -30,6 +30,8 @@ from nova.virt.libvirt import exception as lv_exc
 from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import imagebackend
 from nova.virt.libvirt import imagecache
+from nova.virt.libvirt import service_status
+from nova.virt.libvirt import snapshot as lv_snapshot
 from nova.virt.libvirt import vif as libvirt_vif
 
 CONF = nova.conf.CONF
@@ -46,6 +48,32 @@ _DEVICE_TRAITS = (
     "COMPUTE_STORAGE_BUS_VIRTIO", "COMPUTE_STORAGE_BUS_IDE", "COMPUTE_STORAGE_BUS_SATA",
     "COMPUTE_STORAGE_BUS_SCSI", "COMPUTE_STORAGE_BUS_USB", "COMPUTE_STORAGE_BUS_FDC",
 )
+
+
+def reconnecting(retry=True):
+    """Run a driver method; when libvirtd went away under it (a connection
+    error), drop the connection and, if ``retry`` and libvirt answers again at
+    once (a restarted daemon), run it once more. Otherwise the caller gets
+    HypervisorUnavailable ("Connection to the hypervisor ... is broken"), the
+    fault the compute manager records."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except libvirt.libvirtError as exc:
+                if not libvirt_host.is_connection_error(exc):
+                    raise
+                self._host.connection_lost(exc)
+                if not retry:
+                    raise lv_exc.HypervisorUnavailable(uri=self._host.uri,
+                                                       reason=exc) from exc
+                LOG.warning("%s: libvirt connection lost (%s); retrying once reconnected",
+                            fn.__name__, exc)
+                self._host.get_connection()     # HypervisorUnavailable if still down
+            return fn(self, *args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _silence_libvirt_errors():
@@ -71,6 +99,7 @@ class LibvirtDriver(driver.ComputeDriver):
         self._image_api = None
         self._disabled_reason = None
         self._nodename = None
+        self._service_status = service_status.ServiceStatus()
 
     @property
     def host(self):
@@ -87,6 +116,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     def init_host(self, host):
         self._nodename = host
+        self._service_status.host = host
         self._host.initialize()
         if self._host.is_available:
             virt_type = CONF.libvirt.virt_type
@@ -99,11 +129,14 @@ class LibvirtDriver(driver.ComputeDriver):
         self._host.close()
 
     def _connection_changed(self, available, reason):
+        """libvirtd came (back) or went: the compute service follows (see
+        service_status)."""
         self._disabled_reason = None if available else reason
         if available:
             LOG.info("Connected to libvirt at %s", self._host.uri)
         else:
             LOG.error("libvirt at %s is not available: %s", self._host.uri, reason)
+        self._service_status.changed(available, reason)
 
     def _handle_lifecycle_event(self, event):
         self.emit_event(event)
@@ -115,6 +148,8 @@ class LibvirtDriver(driver.ComputeDriver):
     def get_available_nodes(self, refresh=False):
         """This host's node; none while libvirt is unreachable (the service stays
         up and its node is left alone until the connection comes back)."""
+        if refresh:
+            self._service_status.retry_pending()
         if refresh and not self._host.is_available:
             LOG.warning("libvirt at %s is unreachable: no node to report (%s)",
                         self._host.uri, self._disabled_reason)
@@ -141,6 +176,7 @@ class LibvirtDriver(driver.ComputeDriver):
                             total += f.stat().st_blocks * 512
         return total // units.Gi
 
+    @reconnecting()
     def get_available_resource(self, nodename):
         total_gb, free_gb = self._local_gb()
         guests = self._host.list_guests()
@@ -215,12 +251,15 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- instances ------------------------------------------------------------------
 
+    @reconnecting()
     def list_instances(self):
         return [g.name for g in self._host.list_guests()]
 
+    @reconnecting()
     def list_instance_uuids(self):
         return [g.uuid for g in self._host.list_guests()]
 
+    @reconnecting()
     def instance_exists(self, instance):
         try:
             self._host.get_guest(instance)
@@ -228,6 +267,7 @@ class LibvirtDriver(driver.ComputeDriver):
         except exception.InstanceNotFound:
             return False
 
+    @reconnecting()
     def get_info(self, instance, use_cache=True):
         guest = self._host.get_guest(instance)
         return driver.InstanceInfo(state=guest.get_power_state(), internal_id=guest.id)
@@ -288,6 +328,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- spawn / destroy --------------------------------------------------------------
 
+    @reconnecting(retry=False)
     def spawn(self, context, instance, image_meta, injected_files, admin_password,
               allocations, network_info=None, block_device_info=None, power_on=True,
               accel_info=None):
@@ -310,9 +351,24 @@ class LibvirtDriver(driver.ComputeDriver):
         except Exception:
             with excutils.save_and_reraise_exception():
                 LOG.error("Spawning %s failed; cleaning up", instance.uuid)
-                self.destroy(context, instance, network_info)
+                self._cleanup_failed_spawn(context, instance, network_info)
         LOG.info("Instance %s spawned as %s", instance.uuid, instance.name)
 
+    def _cleanup_failed_spawn(self, context, instance, network_info):
+        """Undo a spawn that failed part-way: domain, VIFs, files (best effort:
+        without libvirt the files and VIFs still go)."""
+        try:
+            self.destroy(context, instance, network_info)
+        except Exception as exc:
+            LOG.warning("Cleaning up the failed spawn of %s: %s", instance.uuid, exc)
+            for vif in network_info or []:
+                try:
+                    libvirt_vif.unplug(instance, vif)
+                except Exception:
+                    LOG.exception("Unplugging %s failed", vif.get("id"))
+            imagebackend.delete_instance_files(instance)
+
+    @reconnecting()
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
         """Power off and undefine the domain, unplug VIFs, delete files; idempotent."""
@@ -346,6 +402,7 @@ class LibvirtDriver(driver.ComputeDriver):
                 return True
         return False
 
+    @reconnecting()
     def power_off(self, instance, timeout=0, retry_interval=0):
         guest = self._host.get_guest(instance)
         if timeout and self._shutdown_cleanly(guest, timeout, retry_interval):
@@ -353,6 +410,7 @@ class LibvirtDriver(driver.ComputeDriver):
             return
         guest.poweroff()
 
+    @reconnecting()
     def power_on(self, context, instance, network_info, block_device_info=None,
                  accel_info=None):
         guest = self._host.get_guest(instance)
@@ -363,6 +421,7 @@ class LibvirtDriver(driver.ComputeDriver):
         elif guest.get_power_state() == power_state.PAUSED:
             guest.resume()
 
+    @reconnecting()
     def reboot(self, context, instance, network_info, reboot_type,
                block_device_info=None, bad_volumes_callback=None, accel_info=None):
         guest = self._host.get_guest(instance)
@@ -392,12 +451,15 @@ class LibvirtDriver(driver.ComputeDriver):
             raise lv_exc.InstanceRebootFailure(reason="the guest did not start")
         LOG.info("Instance %s hard rebooted", instance.uuid)
 
+    @reconnecting()
     def pause(self, instance):
         self._host.get_guest(instance).pause()
 
+    @reconnecting()
     def unpause(self, instance):
         self._host.get_guest(instance).resume()
 
+    @reconnecting()
     def suspend(self, context, instance):
         guest = self._host.get_guest(instance)
         if guest.get_power_state() not in (power_state.RUNNING, power_state.PAUSED):
@@ -407,12 +469,14 @@ class LibvirtDriver(driver.ComputeDriver):
                 method="suspend")
         guest.managed_save()
 
+    @reconnecting()
     def resume(self, context, instance, network_info, block_device_info=None):
         guest = self._host.get_guest(instance)
         for vif in network_info or []:
             libvirt_vif.plug(instance, vif)
         guest.launch()
 
+    @reconnecting(retry=False)
     def trigger_crash_dump(self, instance):
         guest = self._host.get_guest(instance)
         try:
@@ -430,6 +494,7 @@ class LibvirtDriver(driver.ComputeDriver):
 
     # -- console, diagnostics -----------------------------------------------------------
 
+    @reconnecting()
     def get_console_output(self, context, instance):
         """The serial console log (its last 100 KiB) as text."""
         path = os.path.join(imagebackend.instance_dir(instance), CONSOLE_LOG)
@@ -443,6 +508,7 @@ class LibvirtDriver(driver.ComputeDriver):
             data = f.read()
         return data.decode("utf-8", "replace")
 
+    @reconnecting()
     def get_vnc_console(self, context, instance):
         """{'host', 'port'} of the guest's VNC server."""
         graphics = self._host.get_guest(instance).get_graphics("vnc")
@@ -450,6 +516,7 @@ class LibvirtDriver(driver.ComputeDriver):
             raise exception.NovaException("Instance %s has no VNC console" % instance.uuid)
         return {"host": CONF.vnc.server_proxyclient_address, "port": graphics[1]}
 
+    @reconnecting()
     def get_spice_console(self, context, instance):
         graphics = self._host.get_guest(instance).get_graphics("spice")
         if graphics is None:
@@ -494,6 +561,7 @@ class LibvirtDriver(driver.ComputeDriver):
             stats["nics"].append((dev, mac, counters))
         return stats
 
+    @reconnecting()
     def get_instance_diagnostics(self, instance):
         """The 2.48 standard diagnostics of the guest (see the driver contract)."""
         stats = self._stats(instance)
@@ -530,6 +598,7 @@ class LibvirtDriver(driver.ComputeDriver):
                           tx_errors=s[6], tx_drop=s[7])
         return diags
 
+    @reconnecting()
     def get_diagnostics(self, instance):
         """The free-form diagnostics of before 2.48 (cpu0_time, memory, vda_read...)."""
         stats = self._stats(instance)
@@ -561,30 +630,31 @@ class LibvirtDriver(driver.ComputeDriver):
         """Remove unused base images ([image_cache]); the removed paths."""
         return self.image_cache.remove_unused()
 
+    @reconnecting(retry=False)
     def snapshot(self, context, instance, image_id, update_task_state):
         """Upload the root disk of ``instance`` as image ``image_id`` (qcow2).
 
-        A running or paused guest is managed-saved for the copy (a consistent
-        disk) and restored afterwards.
+        A running or paused guest is copied live where libvirt can (it keeps
+        running); otherwise it is managed-saved for the copy and restored
+        afterwards (see snapshot.py).
         """
         guest = self._host.get_guest(instance)
         state = guest.get_power_state()
         root = os.path.join(imagebackend.instance_dir(instance), "disk")
         update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
-        was_live = state in (power_state.RUNNING, power_state.PAUSED)
-        with tempfile.TemporaryDirectory(dir=CONF.instances_path) as tmp:
-            out = os.path.join(tmp, "snapshot.qcow2")
-            if was_live:
-                guest.managed_save()
-            try:
-                processutils.execute("qemu-img", "convert", "-f",
-                                     imagecache.qemu_img_info(root)["format"],
-                                     "-O", "qcow2", root, out)
-            finally:
-                if was_live:
-                    guest.launch()
-                    if state == power_state.PAUSED:
-                        guest.pause()
+        workdir = lv_snapshot.snapshot_dir(os.path.join(CONF.instances_path, "snapshots"))
+        try:
+            out = os.path.join(workdir, "snapshot.qcow2")
+            live = state in (power_state.RUNNING, power_state.PAUSED)
+            if live:
+                try:
+                    lv_snapshot.live(guest, root, out, workdir)
+                except lv_snapshot.LiveSnapshotUnsupported as exc:
+                    LOG.info("No live snapshot of %s (%s): taking it cold", instance.uuid,
+                             exc)
+                    live = False
+            if not live:
+                self._cold_snapshot(guest, state, root, out)
             update_task_state(task_state=task_states.IMAGE_UPLOADING,
                               expected_state=task_states.IMAGE_PENDING_UPLOAD)
             meta = {"disk_format": "qcow2", "container_format": "bare",
@@ -593,9 +663,27 @@ class LibvirtDriver(driver.ComputeDriver):
                 with open(out, "rb") as data:
                     self.image_api.update(context, image_id, meta, data=data,
                                           purge_props=False)
+            except exception.ImageNotFound:
+                raise
             except Exception as exc:
                 raise lv_exc.SnapshotUploadFailed(image_id=image_id, reason=exc) from exc
-        LOG.info("Snapshot %s of %s uploaded", image_id, instance.uuid)
+        finally:
+            lv_snapshot.remove_dir(workdir)
+        LOG.info("Snapshot %s of %s uploaded (%s)", image_id, instance.uuid,
+                 "live" if live else "cold")
+
+    def _cold_snapshot(self, guest, state, root, out):
+        """Copy the disk with the guest stopped (managed-saved if it ran)."""
+        was_running = state in (power_state.RUNNING, power_state.PAUSED)
+        if was_running:
+            guest.managed_save()
+        try:
+            lv_snapshot.cold(root, out)
+        finally:
+            if was_running:
+                guest.launch()
+                if state == power_state.PAUSED:
+                    guest.pause()
 
     def _snapshot_properties(self, context, instance, image_id):
         props = {}

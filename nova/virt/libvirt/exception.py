@@ -3,7 +3,7 @@
 from nova import exception
 
 
-class HypervisorUnavailable(exception.NovaException):
+class HypervisorUnavailable(exception.HypervisorUnavailable):
     msg_fmt = "Connection to the hypervisor %(uri)s is broken: %(reason)s"
 
 
@@ -11,7 +11,7 @@ class InstanceRebootFailure(exception.NovaException):
     msg_fmt = "Failed to reboot instance: %(reason)s"
 
 
-class InvalidDiskImage(exception.NovaException):
+class InvalidDiskImage(exception.ImageUnacceptable):
     msg_fmt = "Image %(image_id)s is not a valid disk image: %(reason)s"
 
 

@@ -1,9 +1,13 @@
 """The libvirt host: one shared connection, its events and its capabilities.
 
 ``Host`` opens the connection lazily, shares it between threads, notices
-when libvirtd goes away (the close callback, or a failed call) and opens a
-new one on next use. While disconnected ``is_available`` is False and the
-driver reports its node unavailable. Lifecycle events of the domains are
+when libvirtd goes away (the close callback, or a call failing with a
+connection error, see ``is_connection_error``) and opens a new one on next
+use; while disconnected a background thread retries every
+``[libvirt] reconnect_interval`` seconds, so the driver learns that libvirtd
+is back without waiting for a caller. ``connection_callback(available,
+reason)`` is told each change (the driver disables its compute service
+meanwhile). Lifecycle events of the domains are
 read by libvirt's default event loop, run in one native thread per process,
 and handed to ``lifecycle_callback`` as nova.virt.event.LifecycleEvent.
 """
@@ -35,6 +39,17 @@ _LIFECYCLE = {
     libvirt.VIR_DOMAIN_EVENT_CRASHED: virtevent.EVENT_LIFECYCLE_CRASHED,
     libvirt.VIR_DOMAIN_EVENT_PMSUSPENDED: virtevent.EVENT_LIFECYCLE_SUSPENDED,
 }
+
+
+def is_connection_error(exc):
+    """Whether the libvirtError ``exc`` means the connection to libvirtd broke
+    (the daemon stopped or restarted), rather than a failed operation."""
+    if not isinstance(exc, libvirt.libvirtError):
+        return False
+    code, domain = exc.get_error_code(), exc.get_error_domain()
+    if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_INTERNAL_ERROR):
+        return domain in (libvirt.VIR_FROM_REMOTE, libvirt.VIR_FROM_RPC)
+    return code in (libvirt.VIR_ERR_INVALID_CONN, libvirt.VIR_ERR_NO_CONNECT)
 
 
 def default_uri():
@@ -83,6 +98,8 @@ class Host:
         self._conn = None
         self._was_available = None
         self._caps = None
+        self._closed = False
+        self._reconnect_thread = None
 
     @property
     def uri(self):
@@ -92,6 +109,7 @@ class Host:
 
     def initialize(self):
         """Start the event loop and connect (a failure is logged: we retry on use)."""
+        self._closed = False
         if self._lifecycle_callback is not None:
             start_event_loop()
         try:
@@ -117,22 +135,64 @@ class Host:
                 LOG.warning("No lifecycle events from %s: %s", self._uri, exc)
         return conn
 
+    _CLOSE_REASONS = {0: "error", 1: "end of file", 2: "keepalive timeout",
+                      3: "client closed"}
+
     def _on_close(self, conn, reason, opaque):
-        LOG.warning("Connection to libvirt %s closed (reason %s)", self._uri, reason)
+        why = self._CLOSE_REASONS.get(reason, "reason %s" % reason)
+        LOG.warning("Connection to libvirt %s closed (%s)", self._uri, why)
         with self._lock:
             if self._conn is conn:
                 self._conn = None
-        self._set_available(False, "connection closed (reason %s)" % reason)
+            elif self._conn is not None:
+                return          # an old connection: the current one is fine
+        if reason != 3:         # not our own close()
+            self._set_available(False, "Connection to libvirt lost: %s" % why)
+
+    def connection_lost(self, exc):
+        """A call failed with ``exc``, a connection error: drop the connection."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.unregisterCloseCallback()
+            except libvirt.libvirtError:
+                pass
+        self._set_available(False, "Connection to libvirt lost: %s" % exc)
 
     def _set_available(self, available, reason=None):
-        if self._was_available is available:
-            return
-        self._was_available = available
+        with self._lock:
+            if self._was_available is available:
+                return
+            self._was_available = available
+        if not available:
+            self._start_reconnecting()
         if self._connection_callback is not None:
             try:
                 self._connection_callback(available, reason)
             except Exception:
                 LOG.exception("Connection state callback failed")
+
+    def _start_reconnecting(self):
+        """Retry the connection in the background until libvirtd answers again."""
+        with self._lock:
+            if self._closed or (self._reconnect_thread is not None
+                                and self._reconnect_thread.is_alive()):
+                return
+
+            def _run():
+                while not self._closed and self._was_available is False:
+                    time.sleep(CONF.libvirt.reconnect_interval)
+                    if self._closed:
+                        return
+                    try:
+                        self.get_connection()
+                    except lv_exc.HypervisorUnavailable as exc:
+                        LOG.debug("libvirt at %s still unavailable: %s", self._uri, exc)
+
+            self._reconnect_thread = threading.Thread(
+                target=_run, name="libvirt-reconnect", daemon=True)
+            self._reconnect_thread.start()
 
     def _alive(self, conn):
         try:
@@ -147,13 +207,16 @@ class Host:
             if conn is not None and self._alive(conn):
                 return conn
             self._conn = None
+            failure = None
             try:
-                self._conn = self._open()
+                conn = self._conn = self._open()
             except libvirt.libvirtError as exc:
-                self._set_available(False, str(exc))
-                raise lv_exc.HypervisorUnavailable(uri=self._uri, reason=exc) from exc
-            self._set_available(True)
-            return self._conn
+                failure = exc
+        if failure is not None:
+            self._set_available(False, "Connection to libvirt failed: %s" % failure)
+            raise lv_exc.HypervisorUnavailable(uri=self._uri, reason=failure) from failure
+        self._set_available(True)
+        return conn
 
     @property
     def is_available(self):
@@ -165,6 +228,7 @@ class Host:
 
     def close(self):
         with self._lock:
+            self._closed = True
             conn, self._conn = self._conn, None
         if conn is not None:
             try:

@@ -84,16 +84,23 @@ def create_instance_disks(context, cache, instance, image_meta):
     flavor = instance.flavor
     disks = []
     kernel = ramdisk = None
+    # As upstream: a kernel boots with or without a ramdisk (an initramfs
+    # is optional for a kernel that can mount its root itself); a ramdisk
+    # without a kernel is meaningless and ignored.
     if instance.kernel_id:
         kernel = _link_base(cache.fetch(context, instance.kernel_id, disk=False),
                             os.path.join(directory, "kernel"))
-        if not instance.ramdisk_id:
-            LOG.warning("Instance %s has a kernel but no ramdisk", instance.uuid)
-        else:
+        if instance.ramdisk_id:
             ramdisk = _link_base(cache.fetch(context, instance.ramdisk_id, disk=False),
                                  os.path.join(directory, "ramdisk"))
+        else:
+            LOG.info("Instance %s boots its kernel without a ramdisk", instance.uuid)
+    elif instance.ramdisk_id:
+        LOG.warning("Instance %s has a ramdisk (%s) but no kernel: ignored", instance.uuid,
+                    instance.ramdisk_id)
     if instance.image_ref:
-        base = cache.fetch(context, instance.image_ref)
+        base = cache.fetch(context, instance.image_ref,
+                           disk_format=_disk_format(image_meta))
         disks.append(create_root(base, os.path.join(directory, "disk"), flavor.root_gb,
                                  instance.image_ref))
     else:
@@ -107,6 +114,15 @@ def create_instance_disks(context, cache, instance, image_meta):
         disks.append(create_blank(os.path.join(directory, "disk.swap"), flavor.swap,
                                   "vd" + next(devs), swap=True))
     return disks, kernel, ramdisk
+
+
+def _disk_format(image_meta):
+    if image_meta is None:
+        return None
+    try:
+        return image_meta.disk_format
+    except (AttributeError, NotImplementedError, ValueError):
+        return None
 
 
 def _link_base(base, path):

@@ -34,6 +34,15 @@ def qemu_img_info(path):
     return json.loads(out)
 
 
+# What qemu-img may find in an image of each Glance disk_format; an image
+# whose data is something else is refused (as upstream since OSSA-2024-001: a
+# "raw" image must not turn out to be a qcow2 pointing at a host file).
+FORMATS_OF_DISK_FORMAT = {
+    "raw": ("raw",), "ami": ("raw",), "iso": ("raw",), "qcow2": ("qcow2",),
+    "vmdk": ("vmdk",), "vdi": ("vdi",), "vhd": ("vpc",), "vhdx": ("vhdx",),
+}
+
+
 def base_name(image_id):
     return hashlib.sha1(image_id.encode()).hexdigest()
 
@@ -51,11 +60,12 @@ class ImageCache:
     def path(self, image_id):
         return os.path.join(base_dir(), base_name(image_id))
 
-    def fetch(self, context, image_id, disk=True):
+    def fetch(self, context, image_id, disk=True, disk_format=None):
         """The local path of image ``image_id`` (downloaded if not cached yet).
 
-        ``disk``: the image must be a disk image (qemu-img checks it); kernels
-        and ramdisks are taken as they are.
+        ``disk``: the image must be a disk image (qemu-img checks it, and that
+        its data is of the image's ``disk_format`` when given); kernels and
+        ramdisks are taken as they are.
         """
         path = self.path(image_id)
         os.makedirs(base_dir(), exist_ok=True)
@@ -71,7 +81,7 @@ class ImageCache:
                 self.image_api.download(context, image_id, dst_path=tmp)
                 self.downloads += 1
                 if disk:
-                    self._check_and_convert(image_id, tmp)
+                    self._check_and_convert(image_id, tmp, disk_format)
                 os.chmod(tmp, 0o644)
                 os.rename(tmp, path)
             finally:
@@ -83,11 +93,16 @@ class ImageCache:
         LOG.debug("Image %s %s at %s", image_id, "fetched" if fetched else "cached", path)
         return path
 
-    def _check_and_convert(self, image_id, path):
+    def _check_and_convert(self, image_id, path, disk_format=None):
         try:
             info = qemu_img_info(path)
         except processutils.ProcessExecutionError as exc:
             raise lv_exc.InvalidDiskImage(image_id=image_id, reason=exc.stderr.strip())
+        expected = FORMATS_OF_DISK_FORMAT.get(disk_format)
+        if expected and info.get("format") not in expected:
+            raise lv_exc.InvalidDiskImage(
+                image_id=image_id, reason="its data is %s, not the %s its disk_format says"
+                % (info.get("format"), disk_format))
         if info.get("backing-filename"):
             raise lv_exc.InvalidDiskImage(image_id=image_id,
                                           reason="it has a backing file")

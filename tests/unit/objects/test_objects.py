@@ -70,8 +70,19 @@ EXPECTED = {
 }
 
 
+def _nova_classes():
+    """nova's objects in oslo.versionedobjects' registry, which other
+    libraries in the process (os-vif) share."""
+    found = {}
+    for name, classes in base.NovaObjectRegistry.obj_classes().items():
+        ours = [cls for cls in classes if cls.OBJ_PROJECT_NAMESPACE == "nova"]
+        if ours:
+            found[name] = ours
+    return found
+
+
 def _checker():
-    return fixture.ObjectVersionChecker(base.NovaObjectRegistry.obj_classes())
+    return fixture.ObjectVersionChecker(_nova_classes())
 
 
 def test_every_object_has_the_recorded_fingerprint():
@@ -83,12 +94,12 @@ def test_every_object_has_the_recorded_fingerprint():
 
 
 def test_every_registered_object_is_reachable_by_name():
-    for name, classes in base.NovaObjectRegistry.obj_classes().items():
+    for name, classes in _nova_classes().items():
         assert getattr(objects, name) is classes[0]
 
 
 def test_lists_hold_registered_objects():
-    for name, classes in base.NovaObjectRegistry.obj_classes().items():
+    for name, classes in _nova_classes().items():
         cls = classes[0]
         if issubclass(cls, base.ObjectListBase):
             item = cls.fields["objects"]._type._element_type._type._obj_name

@@ -116,19 +116,23 @@ def test_cpu_mode_and_spice_from_configuration(drv, images, conf):
 
 
 def test_bridge_vif_becomes_a_bridged_interface(drv, images, conf, monkeypatch):
-    from nova.virt.libvirt import vif as libvirt_vif
+    import os_vif
     plugged = []
-    # Creating a host bridge needs root and changes the host: this test only
-    # checks the guest side; the integration test creates a real bridge.
-    monkeypatch.setattr(libvirt_vif, "ensure_bridge", lambda name, mtu=None:
-                        plugged.append(name))
-    vif = network_model.VIF(id="0123456789abcdef", address="fa:16:3e:11:22:33",
-                            type=network_model.VIF_TYPE_BRIDGE, devname="tap0123456789a",
-                            network=network_model.Network(id="n", bridge="br-unit",
-                                                          meta={"mtu": 1400}))
+    # Creating a host bridge needs root and changes the host: this test stops
+    # at os-vif's door; tests/integration/test_os_vif_plug.py plugs for real.
+    monkeypatch.setattr(os_vif, "plug", lambda obj, info: plugged.append((obj, info)))
+    network = network_model.Network(id="3f2a9a3e-8c1b-4f7e-9d2a-5b6c7d8e9f01",
+                                    bridge="br-unit", meta={"mtu": 1400})
+    vif = network_model.VIF(id="01234567-89ab-4def-8123-456789abcdef",
+                            address="fa:16:3e:11:22:33", type=network_model.VIF_TYPE_BRIDGE,
+                            devname="tap0123456789a", network=network)
     instance = fixtures.make_instance(image_ref=images.add_disk())
     spawn(drv, instance, [vif])
-    assert plugged == ["br-unit"]
+    (obj, info), = plugged
+    assert type(obj).__name__ == "VIFBridge" and obj.plugin == "linux_bridge"
+    assert obj.bridge_name == "br-unit" and obj.vif_name == "tap0123456789a"
+    assert obj.network.mtu == 1400 and obj.address == "fa:16:3e:11:22:33"
+    assert info.uuid == instance.uuid and info.name == instance.name
     iface = domain_xml(drv, instance).find("devices/interface")
     assert iface.find("source").get("bridge") == "br-unit"
     assert iface.find("mac").get("address") == "fa:16:3e:11:22:33"
@@ -381,3 +385,65 @@ def test_diagnostics_before_2_48_are_the_flat_counters(drv, images, conf):
     assert legacy["memory"] == 256 * 1024
     assert {"cpu0_time", "cpu1_time"} <= set(legacy)
     assert all(isinstance(v, (int, float)) for v in legacy.values())
+
+
+def test_an_image_whose_data_is_not_its_disk_format_is_refused(drv, images, conf):
+    # A "raw" image that is in fact a qcow2 (it could point at a host file).
+    image_id = images.add_disk("16M", fmt="qcow2")
+    instance = fixtures.make_instance(image_ref=image_id)
+    meta = image_meta_obj.ImageMeta.from_dict({"disk_format": "raw"})
+    with pytest.raises(exception.ImageUnacceptable,
+                       match="its data is qcow2, not the raw its disk_format says"):
+        spawn(drv, instance, image_meta=meta)
+    assert not os.path.exists(drv.image_cache.path(image_id))
+    assert not drv.instance_exists(instance)
+    assert not os.path.exists(imagebackend.instance_dir(instance))
+    # The base image's lock is free again: the right format boots.
+    other = fixtures.make_instance(instance_id=2, image_ref=image_id)
+    spawn(drv, other, image_meta=image_meta_obj.ImageMeta.from_dict({"disk_format": "qcow2"}))
+    assert drv.get_info(other).state == power_state.RUNNING
+
+
+def test_a_kernel_boots_without_a_ramdisk_and_a_lone_ramdisk_is_ignored(drv, images, conf):
+    kernel = images.add_file(b"kernel bytes")
+    instance = fixtures.make_instance(image_ref=images.add_disk(), kernel_id=kernel)
+    spawn(drv, instance)
+    os_el = domain_xml(drv, instance).find("os")
+    assert os_el.findtext("kernel") == os.path.join(imagebackend.instance_dir(instance),
+                                                    "kernel")
+    assert os_el.find("initrd") is None
+    ramdisk = images.add_file(b"ramdisk bytes")
+    lone = fixtures.make_instance(instance_id=3, image_ref=images.add_disk(),
+                                  ramdisk_id=ramdisk)
+    spawn(drv, lone)
+    os_el = domain_xml(drv, lone).find("os")
+    assert os_el.find("kernel") is None and os_el.find("initrd") is None
+    assert ramdisk not in images.downloads
+
+
+def test_a_missing_kernel_image_fails_the_spawn_and_leaves_nothing(drv, images, conf):
+    instance = fixtures.make_instance(image_ref=images.add_disk(),
+                                      kernel_id="0c7b6c7e-0000-4000-8000-00000000dead")
+    with pytest.raises(exception.ImageNotFound):
+        spawn(drv, instance)
+    assert not drv.instance_exists(instance)
+    assert not os.path.exists(imagebackend.instance_dir(instance))
+
+
+def test_snapshot_falls_back_to_cold_where_libvirt_cannot_block_copy(drv, images, conf):
+    # libvirt's test driver has no virDomainBlockCopy: the guest is saved and
+    # restored around the copy (a new run of the domain), then runs again.
+    instance = fixtures.make_instance(image_ref=images.add_disk("16M"))
+    spawn(drv, instance)
+    domain_id = drv.host.get_guest(instance).id
+    snapshot_id = images.add_file(b"")
+    drv.snapshot(None, instance, snapshot_id, lambda **kw: None)
+    guest = drv.host.get_guest(instance)
+    assert guest.id != domain_id
+    assert drv.get_info(instance).state == power_state.RUNNING
+    assert not guest.has_managed_save()
+    assert images.uploads[snapshot_id][1][:4] == b"QFI\xfb"
+    assert os.listdir(os.path.join(conf.instances_path, "snapshots")) == []
+    drv.pause(instance)
+    drv.snapshot(None, instance, images.add_file(b""), lambda **kw: None)
+    assert drv.get_info(instance).state == power_state.PAUSED

@@ -122,3 +122,80 @@ def test_driver_survives_an_unreachable_libvirt_at_start(conf, tmp_path):
     drv.host._uri = "test:///default"
     assert drv.get_available_nodes(refresh=True) == ["testhost"]
     assert drv.node_is_available("testhost")
+
+
+def _libvirt_error(code, domain, message="client socket is closed"):
+    exc = libvirt_host.libvirt.libvirtError(message)
+    exc.err = (code, domain, message, 2, None, None, None, -1, -1)
+    return exc
+
+
+def test_connection_errors_are_told_from_failed_operations():
+    lv = libvirt_host.libvirt
+    assert libvirt_host.is_connection_error(_libvirt_error(lv.VIR_ERR_SYSTEM_ERROR,
+                                                           lv.VIR_FROM_RPC))
+    assert libvirt_host.is_connection_error(_libvirt_error(lv.VIR_ERR_INTERNAL_ERROR,
+                                                           lv.VIR_FROM_REMOTE))
+    assert libvirt_host.is_connection_error(_libvirt_error(lv.VIR_ERR_INVALID_CONN,
+                                                           lv.VIR_FROM_NONE))
+    assert not libvirt_host.is_connection_error(_libvirt_error(lv.VIR_ERR_INTERNAL_ERROR,
+                                                               lv.VIR_FROM_QEMU))
+    assert not libvirt_host.is_connection_error(_libvirt_error(lv.VIR_ERR_NO_DOMAIN,
+                                                               lv.VIR_FROM_DOMAIN))
+    assert not libvirt_host.is_connection_error(ValueError("x"))
+
+
+def test_the_host_reconnects_by_itself_when_libvirt_comes_back(conf, tmp_path):
+    conf.set_override("reconnect_interval", 1, "libvirt")
+    changes = []
+    host = libvirt_host.Host("qemu+unix:///system?socket=%s" % (tmp_path / "none"),
+                             connection_callback=lambda up, why: changes.append((up, why)))
+    try:
+        host.initialize()
+        assert changes[0][0] is False
+        assert changes[0][1].startswith("Connection to libvirt failed: ")
+        host._uri = "test:///default"       # libvirtd answers again
+        # Nobody calls the host: the background retry notices.
+        assert wait_for(lambda: len(changes) == 2, timeout=10), changes
+        assert changes[1] == (True, None)
+    finally:
+        host.close()
+        conf.clear_override("reconnect_interval", "libvirt")
+
+
+def test_an_operation_cut_by_a_lost_connection_is_retried_once_reconnected(
+        drv, images, conf, monkeypatch):
+    from nova.compute import power_state
+    from nova.objects import image_meta as image_meta_obj
+    from nova.virt.libvirt import guest as libvirt_guest
+    from tests.unit.virt.libvirt import fixtures
+    lv = libvirt_host.libvirt
+    instance = fixtures.make_instance(image_ref=images.add_disk("8M"))
+    drv.spawn(None, instance, image_meta_obj.ImageMeta.from_dict({}), [], None, {}, [])
+    changes = []
+    drv.host._connection_callback = lambda up, why: changes.append((up, why))
+    first = drv.host.get_connection()
+    real_pause = libvirt_guest.Guest.pause
+    calls = []
+
+    def pause(self):
+        calls.append(self)
+        if len(calls) == 1:        # libvirtd restarted under the first call
+            raise _libvirt_error(lv.VIR_ERR_SYSTEM_ERROR, lv.VIR_FROM_RPC)
+        return real_pause(self)
+
+    monkeypatch.setattr(libvirt_guest.Guest, "pause", pause)
+    drv.pause(instance)
+    assert len(calls) == 2
+    assert drv.get_info(instance).state == power_state.PAUSED
+    assert drv.host.get_connection() is not first     # a new connection
+    assert [up for up, _why in changes] == [False, True]
+    assert changes[0][1].startswith("Connection to libvirt lost: ")
+
+    # An operation that is not repeated (it may have happened) fails clearly.
+    def nmi(self):
+        raise _libvirt_error(lv.VIR_ERR_SYSTEM_ERROR, lv.VIR_FROM_RPC)
+
+    monkeypatch.setattr(libvirt_guest.Guest, "inject_nmi", nmi)
+    with pytest.raises(lv_exc.HypervisorUnavailable, match="Connection to the hypervisor"):
+        drv.trigger_crash_dump(instance)
