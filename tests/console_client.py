@@ -63,15 +63,16 @@ class WebSocket:
         if " 101 " not in self.status_line + " ":
             raise HandshakeRefused(self.status_line)
 
-    def send(self, data):
+    def send(self, data, text=False):
         mask = os.urandom(4)
         length = len(data)
+        first = 0x81 if text else 0x82
         if length < 126:
-            header = struct.pack("!BB", 0x82, 0x80 | length)
+            header = struct.pack("!BB", first, 0x80 | length)
         elif length < 65536:
-            header = struct.pack("!BBH", 0x82, 0x80 | 126, length)
+            header = struct.pack("!BBH", first, 0x80 | 126, length)
         else:
-            header = struct.pack("!BBQ", 0x82, 0x80 | 127, length)
+            header = struct.pack("!BBQ", first, 0x80 | 127, length)
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
         self.sock.sendall(header + mask + masked)
 

@@ -49,7 +49,9 @@ SPICE_WEB = "/usr/share/spice-html5"
 CLOSE_REFUSED = 1008
 CLOSE_INVALID_TOKEN = CLOSE_REFUSED
 
-# Static files the console URLs name under another name in some noVNC releases.
+# The console URL's page ([vnc] novncproxy_base_url defaults to vnc_auto.html,
+# which noVNC 1.x no longer has or links to vnc.html, a page waiting for a
+# click): the page that connects at once.
 _ALIASES = {"/vnc_auto.html": "/vnc_lite.html"}
 
 
@@ -120,8 +122,8 @@ class NovaProxyRequestHandler(websocketproxy.ProxyRequestHandler):
 
     def translate_path(self, path):
         bare = urlparse.urlparse(path).path
-        if bare in _ALIASES and self.server.web and not os.path.exists(
-                os.path.join(self.server.web, bare.lstrip("/"))):
+        if bare in _ALIASES and self.server.web and os.path.exists(
+                os.path.join(self.server.web, _ALIASES[bare].lstrip("/"))):
             path = _ALIASES[bare]
         return super().translate_path(path)
 

@@ -85,6 +85,11 @@ class RFBServer(ConsoleServer):
         self.pixel = pixel
         super().__init__(name, **kwargs)
 
+    def _frame(self, big_endian, red_shift, green_shift, blue_shift):
+        red, green, blue = self.pixel
+        value = (red << red_shift) | (green << green_shift) | (blue << blue_shift)
+        return struct.pack(">I" if big_endian else "<I", value) * (WIDTH * HEIGHT)
+
     def serve(self, conn):
         conn.sendall(b"RFB 003.008\n")
         _recv_exact(conn, 12)
@@ -97,12 +102,14 @@ class RFBServer(ConsoleServer):
         name = self.name.encode()
         conn.sendall(struct.pack("!HH", WIDTH, HEIGHT) + PIXEL_FORMAT +
                      struct.pack("!I", len(name)) + name)
-        red, green, blue = self.pixel
-        frame = bytes((blue, green, red, 0)) * (WIDTH * HEIGHT)
+        frame = self._frame(False, 16, 8, 0)
         while True:
             kind = _recv_exact(conn, 1)[0]
-            if kind == 0:                             # SetPixelFormat
-                _recv_exact(conn, 19)
+            if kind == 0:                             # SetPixelFormat (32 bpp only)
+                fmt = _recv_exact(conn, 19)[3:]
+                big_endian = bool(fmt[2])
+                red_shift, green_shift, blue_shift = fmt[10], fmt[11], fmt[12]
+                frame = self._frame(big_endian, red_shift, green_shift, blue_shift)
             elif kind == 2:                           # SetEncodings
                 count = struct.unpack("!xH", _recv_exact(conn, 3))[0]
                 _recv_exact(conn, 4 * count)
