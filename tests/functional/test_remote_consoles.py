@@ -443,3 +443,65 @@ def test_openstack_console_url_show(stack):
         assert cc.rfb_connect(ws)[2] == _guest(stack, stack.server).name
     finally:
         ws.close()
+
+
+def _self_signed(tmp_path):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "proxy.crt", tmp_path / "proxy.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_tls_only_proxy(stack):
+    cert, key = _self_signed(stack.tmp_path)
+    for name, value in (("cert", cert), ("key", key), ("ssl_only", True)):
+        CONF.set_override(name, value)
+    try:
+        svc = _start_proxy("nova-novncproxy", ("novnc",))
+    finally:
+        for name in ("cert", "key", "ssl_only"):
+            CONF.clear_override(name)
+    try:
+        url = _url_on(stack, svc)
+        assert url.startswith("https://127.0.0.1:%d/" % svc.port)
+        ws = cc.WebSocket(_ws_url(url), headers={"Origin": "https://127.0.0.1:%d" % svc.port})
+        try:
+            assert ws.status_line.startswith("HTTP/1.1 101")
+            assert cc.rfb_connect(ws)[2] == _guest(stack, stack.server).name
+        finally:
+            ws.close()
+        # Plain WebSocket or an http Origin: refused.
+        with pytest.raises((cc.HandshakeRefused, OSError)):
+            cc.WebSocket("ws://127.0.0.1:%d/?token=%s" % (svc.port, _token(url)))
+        closed = _refusal(_ws_url(_url_on(stack, svc)),
+                          Origin="http://127.0.0.1:%d" % svc.port)
+        assert closed.reason == "Origin header protocol does not match this host."
+    finally:
+        svc.stop()
+
+
+def _url_on(stack, svc):
+    """A console URL on the given (TLS) proxy."""
+    CONF.set_override("novncproxy_base_url",
+                      "https://127.0.0.1:%d/vnc_auto.html" % svc.port, group="vnc")
+    try:
+        return _url(stack, stack.server)
+    finally:
+        CONF.set_override("novncproxy_base_url", "http://127.0.0.1:%d/vnc_auto.html"
+                          % stack.proxies["novnc"].port, group="vnc")
