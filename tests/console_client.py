@@ -137,9 +137,9 @@ class Stream:
         return out
 
 
-def rfb_connect(ws):
+def rfb_connect(ws, stream=None):
     """RFB 3.8 over the proxy's None security: (width, height, name, stream)."""
-    stream = Stream(ws)
+    stream = stream or Stream(ws)
     version = stream.recv(12)
     assert version == b"RFB 003.008\n", version
     ws.send(b"RFB 003.008\n")
