@@ -320,6 +320,25 @@ def test_delete_revokes_tokens(stack):
     assert closed.code == 1008 and "invalid or has expired" in closed.reason
 
 
+def test_expired_tokens_are_purged_by_the_compute(stack):
+    server = _boot(stack, "purge-me")
+    CONF.set_override("token_ttl", 0, group="consoleauth")
+    try:
+        _url(stack, server)
+        _url(stack, server, "serial", "serial")
+    finally:
+        CONF.clear_override("token_ttl", group="consoleauth")
+    _url(stack, server)
+    assert len(_token_rows(server)) == 3
+    from nova import context
+    manager = stack.computes[HOST].manager
+    manager._cleanup_expired_console_auth_tokens(context.get_admin_context())
+    rows = _token_rows(server)
+    assert len(rows) == 1 and rows[0].console_type == "novnc"
+    stack.request("DELETE", "/servers/%s" % server)
+    stack.wait_for_gone(server)
+
+
 # -- the proxies' bad input ----------------------------------------------------------
 
 
