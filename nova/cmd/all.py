@@ -175,8 +175,9 @@ class AllInOne(service.ServiceBundle):
                 lines.append("  %s API: http://%s:%s/" % (svc.name, _reachable(svc.listen),
                                                          svc.port))
             elif isinstance(svc, websocketproxy.ConsoleProxyService):
-                lines.append("  %s: http://%s:%s/" % (svc.binary, _reachable(svc.listen[0]),
-                                                     svc.port))
+                scheme = "ws" if svc.binary == "nova-serialproxy" else "http"
+                lines.append("  %s: %s://%s:%s/" % (svc.binary, scheme,
+                                                   _reachable(svc.listen[0]), svc.port))
         if found.get("image"):
             lines.append("  Image API:    %s/v2/" % found["image"])
         if found.get("placement"):
