@@ -8,6 +8,7 @@ is sent after a ``$ `` prompt. Tests and the all-in-one reach them through
 the console proxies exactly as they would reach QEMU's.
 """
 
+import os
 import socket
 import struct
 import threading
@@ -16,7 +17,9 @@ from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 
-WIDTH, HEIGHT = 64, 48
+# The screen's size; NOVA_FAKE_CONSOLE_SIZE=WxH changes it (benchmarks/console.py
+# sets it for the nova-compute processes it starts).
+WIDTH, HEIGHT = (int(v) for v in os.environ.get("NOVA_FAKE_CONSOLE_SIZE", "64x48").split("x"))
 # ServerInit pixel format: 32 bpp, depth 24, little endian, true colour.
 PIXEL_FORMAT = struct.pack("!BBBBHHHBBB3x", 32, 24, 0, 1, 255, 255, 255, 16, 8, 0)
 
