@@ -174,7 +174,9 @@ class FakeDriver(driver.ComputeDriver):
 
     def remove_instance(self, uuid):
         with self._lock:
-            self.instances.pop(uuid, None)
+            guest = self.instances.pop(uuid, None)
+        if guest is not None:
+            guest.consoles.close()
 
     # -- failure injection (tests) ----------------------------------------------
 

@@ -339,6 +339,30 @@ def test_expired_tokens_are_purged_by_the_compute(stack):
     stack.wait_for_gone(server)
 
 
+def test_local_delete_revokes_tokens(stack):
+    """A server whose compute is down is deleted by the API; its tokens go too."""
+    server = _boot(stack, "local-delete")
+    _url(stack, server)
+    assert len(_token_rows(server)) == 1
+    status, _h, body = stack.request("GET", "/os-services?binary=nova-compute",
+                                     version="2.53")
+    service_id = body["services"][0]["id"]
+    status, _h, body = stack.request("PUT", "/os-services/%s" % service_id,
+                                     {"forced_down": True}, version="2.53")
+    assert status == 200, body
+    try:
+        status, _h, body = stack.request("DELETE", "/servers/%s" % server)
+        assert status == 204, body
+        stack.wait_for_gone(server)
+        assert _token_rows(server) == []
+        # Deleted by the API alone: the hypervisor still has the guest.
+        assert server in stack.driver(HOST).instances
+    finally:
+        stack.driver(HOST).remove_instance(server)
+        stack.request("PUT", "/os-services/%s" % service_id, {"forced_down": False},
+                      version="2.53")
+
+
 # -- the proxies' bad input ----------------------------------------------------------
 
 
