@@ -638,3 +638,27 @@ class InstanceEventFailed(NovaException):
 
 class UnsupportedPolicyException(Invalid):
     msg_fmt = "ServerGroup policy is not supported: %(reason)s"
+
+
+class InvalidToken(Invalid):
+    """A console token that is unknown, expired, or whose instance is gone."""
+    msg_fmt = "The token '%(token)s' is invalid or has expired"
+
+
+class ConsoleTypeInvalid(Invalid):
+    msg_fmt = "Invalid console type %(console_type)s"
+
+
+class ConsoleTypeUnavailable(Invalid):
+    """The console type is disabled here, or the guest has no such console."""
+    msg_fmt = "Unavailable console type %(console_type)s."
+
+
+class SocketPortRangeExhaustedException(Invalid):
+    msg_fmt = "Not able to acquire a free port for %(host)s"
+
+
+class ConsolePortInvalid(NovaException):
+    """The console port a token names is no longer the instance's."""
+    msg_fmt = "The console port %(port)s of instance %(instance_uuid)s is no longer valid"
+    code = 403

@@ -23,6 +23,7 @@ raises ``GuestUnavailable`` with the reason (no apt, no busybox...).
 
 import glob
 import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -60,6 +61,10 @@ INIT = """#!/bin/sh
 insmod /lib/modules/evdev.ko 2>/dev/null
 insmod /lib/modules/button.ko 2>/dev/null
 acpid -c /etc/acpi -l /dev/null
+# A shell on the serial port (the serial console proxy's tests type into it),
+# and the marker on the screen (the VNC/SPICE consoles' tests look at it).
+(while true; do sh -i </dev/ttyS0 >/dev/ttyS0 2>&1; done) &
+echo "%(marker)s" > /dev/tty0 2>/dev/null
 echo "%(marker)s uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
 # The config drive: load the block and file system drivers, find config-2.
 for m in $(cat /lib/modules/drive/order 2>/dev/null); do
@@ -265,8 +270,11 @@ def _build_initrd(target, modules_dir):
 def build():
     """The cached test guest, built first if needed."""
     package, version = kernel_package()
+    # The digest of the guest's scripts: a changed init is a new build even
+    # where RECIPE was not bumped.
+    scripts = hashlib.sha256((INIT + ACPI_HANDLER).encode()).hexdigest()[:8]
     directory = os.path.join(cache_root(), "libvirt-guest",
-                             "%s_%s_r%s" % (package, version, RECIPE))
+                             "%s_%s_r%s_%s" % (package, version, RECIPE, scripts))
     os.makedirs(directory, exist_ok=True)
     kernel = os.path.join(directory, "vmlinuz")
     initrd = os.path.join(directory, "initrd.gz")

@@ -19,7 +19,7 @@
 # Ports: compute API 8774 (NOVA_API_PORT), metadata 8775, image store 9292
 # (NOVA_IMAGE_PORT), Placement 8778 (NOVA_PLACEMENT_PORT), identity stand-in
 # 5000 (NOVA_IDENTITY_PORT), noVNC 6080 (NOVA_NOVNC_PORT), SPICE 6082
-# (NOVA_SPICE_PORT); everything listens on 127.0.0.1 only.
+# (NOVA_SPICE_PORT), serial 6083 (NOVA_SERIAL_PORT); everything listens on 127.0.0.1 only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -35,6 +35,7 @@ PLACEMENT_PORT=${NOVA_PLACEMENT_PORT:-8778}
 IDENTITY_PORT=${NOVA_IDENTITY_PORT:-5000}
 NOVNC_PORT=${NOVA_NOVNC_PORT:-6080}
 SPICE_PORT=${NOVA_SPICE_PORT:-6082}
+SERIAL_PORT=${NOVA_SERIAL_PORT:-6083}
 
 log() { printf '==> %s\n' "$*"; }
 
@@ -114,9 +115,16 @@ novncproxy_port = $NOVNC_PORT
 novncproxy_base_url = http://127.0.0.1:$NOVNC_PORT/vnc_auto.html
 
 [spice]
+enabled = true
 html5proxy_host = 127.0.0.1
 html5proxy_port = $SPICE_PORT
 html5proxy_base_url = http://127.0.0.1:$SPICE_PORT/spice_auto.html
+
+[serial_console]
+enabled = true
+serialproxy_host = 127.0.0.1
+serialproxy_port = $SERIAL_PORT
+base_url = ws://127.0.0.1:$SERIAL_PORT/
 
 [oslo_concurrency]
 lock_path = $STATE/lock

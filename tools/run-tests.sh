@@ -43,10 +43,13 @@ wait_port() {  # name port seconds
 # libvirt-daemon-system, qemu-system-x86, qemu-utils: the libvirt driver's real guests
 # (tests/integration/test_libvirt_guest.py); libvirt-dev + pkg-config build libvirt-python;
 # busybox-static + cpio make the test guest's initramfs (tests/libvirt_guest.py).
+# novnc + spice-html5: the web consoles the console proxies serve; chromium opens them headless
+# (tests/integration/test_consoles_libvirt.py).
 PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libmariadb-dev ca-certificates cloud-init
           dosfstools mtools
           rabbitmq-server mariadb-server postgresql
-          libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-dev busybox-static cpio)
+          libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-dev busybox-static cpio
+          novnc spice-html5 chromium)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

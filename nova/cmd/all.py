@@ -175,8 +175,9 @@ class AllInOne(service.ServiceBundle):
                 lines.append("  %s API: http://%s:%s/" % (svc.name, _reachable(svc.listen),
                                                          svc.port))
             elif isinstance(svc, websocketproxy.ConsoleProxyService):
-                lines.append("  %s: http://%s:%s/" % (svc.binary, _reachable(svc.listen[0]),
-                                                     svc.port))
+                scheme = "ws" if svc.binary == "nova-serialproxy" else "http"
+                lines.append("  %s: %s://%s:%s/" % (svc.binary, scheme,
+                                                   _reachable(svc.listen[0]), svc.port))
         if found.get("image"):
             lines.append("  Image API:    %s/v2/" % found["image"])
         if found.get("placement"):
@@ -244,10 +245,14 @@ def build_services(cloud_name=None, clouds_yaml=None):
                     if api in service.WSGIService.BINARIES)
     services.append(websocketproxy.ConsoleProxyService(
         "nova-novncproxy", CONF.vnc.novncproxy_host, CONF.vnc.novncproxy_port,
-        web=websocketproxy.NOVNC_WEB))
+        web=websocketproxy.NOVNC_WEB, console_types=("novnc",)))
     services.append(websocketproxy.ConsoleProxyService(
         "nova-spicehtml5proxy", CONF.spice.html5proxy_host, CONF.spice.html5proxy_port,
-        web=websocketproxy.SPICE_WEB))
+        web=websocketproxy.SPICE_WEB, console_types=("spice-html5",)))
+    if CONF.serial_console.enabled:
+        services.append(websocketproxy.ConsoleProxyService(
+            "nova-serialproxy", CONF.serial_console.serialproxy_host,
+            CONF.serial_console.serialproxy_port, console_types=("serial",)))
     if cloud_name is None:
         cloud_name = CONF.all_in_one.cloud_name
     if clouds_yaml is None:

@@ -13,7 +13,7 @@ def main():
     common.parse_args(sys.argv, "nova-novncproxy")
     server = websocketproxy.ConsoleProxyService(
         "nova-novncproxy", CONF.vnc.novncproxy_host, CONF.vnc.novncproxy_port,
-        web=websocketproxy.NOVNC_WEB)
+        web=websocketproxy.NOVNC_WEB, console_types=("novnc",))
     return common.run(server)
 
 

@@ -13,7 +13,8 @@ def main():
     common.parse_args(sys.argv, "nova-spicehtml5proxy")
     server = websocketproxy.ConsoleProxyService(
         "nova-spicehtml5proxy", CONF.spice.html5proxy_host, CONF.spice.html5proxy_port,
-        web=websocketproxy.SPICE_WEB)
+        web=websocketproxy.SPICE_WEB,
+        console_types=("spice-html5",))
     return common.run(server)
 
 

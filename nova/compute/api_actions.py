@@ -138,6 +138,12 @@ class ActionOperations:
             except Exception:
                 LOG.exception("Could not release the networks of %s", instance.uuid)
         self._release_allocation(context, instance)
+        # Nobody opens the console of a deleted server (its host cannot say so).
+        try:
+            objects.ConsoleAuthToken.clean_console_auths_for_instance(instance._context,
+                                                                      instance.uuid)
+        except Exception:
+            LOG.exception("Could not revoke the console tokens of %s", instance.uuid)
         instance.vm_state = vm_states.DELETED
         instance.task_state = None
         instance.terminated_at = timeutils.utcnow()

@@ -28,6 +28,8 @@ class DeleteOperations:
             network_info = instance.get_network_info()
         except Exception:
             network_info = None
+        # Nobody may open the console of a server that is going away.
+        self.clean_console_tokens(context, instance)
         try:
             self.driver.destroy(context, instance, network_info)
         except exception.InstanceNotFound:

@@ -10,6 +10,7 @@ from oslo_service import periodic_task
 
 import nova.conf
 from nova.compute import build
+from nova.compute import consoles
 from nova.compute import delete
 from nova.compute import guest_info
 from nova.compute import instance_events
@@ -29,18 +30,19 @@ LOG = logging.getLogger(__name__)
 class ComputeManager(build.BuildOperations, power.PowerOperations,
                      delete.DeleteOperations, instance_events.ExternalEventOperations,
                      snapshot.SnapshotOperations, guest_info.GuestInfoOperations,
+                     consoles.ConsoleOperations,
                      lifecycle_events.LifecycleEventOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
     The operation families live in their own modules (build, power, delete,
-    snapshot, guest_info, lifecycle_events);
+    snapshot, guest_info, consoles, lifecycle_events);
     each operation runs through nova.compute.operation's compute_operation
     decorator, which also holds the host steps the families share. This
     class holds the host's lifecycle, resources and shared clients.
     """
 
-    target = messaging.Target(version="6.5")
+    target = messaging.Target(version="6.6")
     service_name = "compute"
 
     def __init__(self, compute_driver=None, *args, **kwargs):

@@ -22,6 +22,7 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
         suspend/resume_instance, trigger_crash_dump
   6.4 - external_instance_event
   6.5 - snapshot_instance, get_console_output, get_diagnostics, get_instance_diagnostics
+  6.6 - get_vnc_console, get_spice_console, get_serial_console, validate_console_port
 """
 
 import oslo_messaging as messaging
@@ -35,7 +36,7 @@ CONF = nova.conf.CONF
 RPC_TOPIC = "compute"
 
 # The newest version this client can send (the last line of the history).
-RPC_API_VERSION = "6.5"
+RPC_API_VERSION = "6.6"
 
 
 class ComputeAPI:
@@ -228,3 +229,43 @@ class ComputeAPI:
         cctxt = self.router.prepare("get_instance_diagnostics",
                                     version=self.GUEST_VERSION, server=instance.host)
         return cctxt.call(ctxt, "get_instance_diagnostics", instance=instance)
+
+    # -- remote consoles ------------------------------------------------------------
+
+    CONSOLES_VERSION = "6.6"
+
+    def _console_call(self, ctxt, instance, method, **kwargs):
+        cctxt = self.router.prepare(method, version=self.CONSOLES_VERSION,
+                                    server=instance.host)
+        return cctxt.call(ctxt, method, instance=instance, **kwargs)
+
+    def get_vnc_console(self, ctxt, instance, console_type):
+        """A call (6.6): issue a console token for the guest's VNC console.
+
+        Returns connect_info: {token, access_url, host, port, tls_port,
+        internal_access_path}; the token's hash is in the cell database when
+        it returns. Raises ConsoleTypeInvalid / ConsoleTypeUnavailable (400),
+        InstanceInvalidState (409) for a guest that is not running,
+        NotImplementedError for a hypervisor without such consoles.
+        """
+        return self._console_call(ctxt, instance, "get_vnc_console",
+                                  console_type=console_type)
+
+    def get_spice_console(self, ctxt, instance, console_type):
+        """A call (6.6): as get_vnc_console, for spice-html5 or spice-direct."""
+        return self._console_call(ctxt, instance, "get_spice_console",
+                                  console_type=console_type)
+
+    def get_serial_console(self, ctxt, instance, console_type):
+        """A call (6.6): as get_vnc_console, for the serial console (TCP)."""
+        return self._console_call(ctxt, instance, "get_serial_console",
+                                  console_type=console_type)
+
+    def validate_console_port(self, ctxt, instance, port, console_type):
+        """A call (6.6): whether ``port`` is still the guest's console of that type.
+
+        The console proxies ask it before they relay a connection; False for
+        a guest that is gone, stopped or whose console moved.
+        """
+        return self._console_call(ctxt, instance, "validate_console_port", port=port,
+                                  console_type=console_type)

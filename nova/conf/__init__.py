@@ -7,6 +7,7 @@ from nova.conf import api
 from nova.conf import cache
 from nova.conf import compute
 from nova.conf import conductor
+from nova.conf import console
 from nova.conf import configdrive
 from nova.conf import database
 from nova.conf import default
@@ -30,7 +31,7 @@ from nova.conf import wsgi
 CONF = cfg.CONF
 
 # Groups in the order the sample configuration lists them.
-MODULES = (default, configdrive, all_in_one, api, cache, database, compute, conductor,
+MODULES = (default, configdrive, all_in_one, api, cache, console, database, compute, conductor,
            filter_scheduler, flat_network, glance, image_cache, image_store, libvirt, neutron,
            placement, quota, scheduler, spice, upgrade_levels, vendordata, vmware, vnc, wsgi)
 

@@ -18,6 +18,9 @@ opts = [
         help='Address nova-spicehtml5proxy listens on.'),
     cfg.PortOpt("html5proxy_port", default=6082,
         help='Port nova-spicehtml5proxy listens on.'),
+    cfg.URIOpt("spice_direct_proxy_base_url",
+        help="Public URL of the TLS-terminating SPICE proxy that native clients use "
+             "for spice-direct consoles (microversion 2.99); unset: no spice-direct."),
     cfg.BoolOpt("agent_enabled", default=True,
         help='Enable the SPICE guest agent support.'),
 ]

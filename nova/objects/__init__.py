@@ -13,6 +13,7 @@ OBJECT_MODULES = (
     "build_request",
     "cell_mapping",
     "compute_node",
+    "console_auth_token",
     "external_event",
     "fixed_ip",
     "flavor",

@@ -37,6 +37,10 @@ SERVICE_VERSION_HISTORY = (
     # get_diagnostics, get_instance_diagnostics.
     {"compute_rpc": "6.5", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.1"},
+    # Version 4: compute 6.6: get_vnc_console, get_spice_console,
+    # get_serial_console, validate_console_port.
+    {"compute_rpc": "6.6", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.1"},
 )
 
 # This code's service version: recorded in services.version by every service

@@ -21,6 +21,7 @@ from nova.policies import keypairs
 from nova.policies import limits
 from nova.policies import quota_class_sets
 from nova.policies import quota_sets
+from nova.policies import remote_consoles
 from nova.policies import server_actions
 from nova.policies import server_diagnostics
 from nova.policies import server_external_events
@@ -46,6 +47,7 @@ MODULES = (
     limits,
     quota_class_sets,
     quota_sets,
+    remote_consoles,
     server_actions,
     server_diagnostics,
     server_external_events,

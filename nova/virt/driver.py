@@ -284,6 +284,29 @@ class ComputeDriver:
         """
         raise NotImplementedError()
 
+    # -- remote consoles -------------------------------------------------------------
+
+    def get_vnc_console(self, context, instance):
+        """Where the running guest's VNC server listens: a nova.console.types.ConsoleVNC.
+
+        ``host`` is the address the console proxies use to reach it (the
+        host's [vnc] server_proxyclient_address), ``port`` the live port.
+        ConsoleTypeUnavailable when the guest has no VNC server;
+        InstanceNotFound when it is not on this hypervisor;
+        NotImplementedError when the hypervisor has no VNC consoles (501).
+        """
+        raise NotImplementedError()
+
+    def get_spice_console(self, context, instance):
+        """Where the running guest's SPICE server listens: a ConsoleSpice
+        (``tls_port`` set when it also listens with TLS). As get_vnc_console."""
+        raise NotImplementedError()
+
+    def get_serial_console(self, context, instance):
+        """The guest's interactive serial console as a TCP endpoint: a
+        ConsoleSerial. ConsoleTypeUnavailable when it has none. As get_vnc_console."""
+        raise NotImplementedError()
+
     # -- images -----------------------------------------------------------------
 
     def cache_image(self, context, image_id):

@@ -13,9 +13,11 @@ from oslo_log import log as logging
 import nova.conf
 from nova.compute import power_state
 from nova.compute import task_states
+from nova.console import types as console_types
 from nova import exception
 from nova.virt import diagnostics
 from nova.virt import driver
+from nova.virt import fake_consoles
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class FakeInstance:
         self.memory_mb = memory_mb
         self.root_gb = root_gb
         self.crash_dumps = 0
+        # Real console servers on 127.0.0.1, started when first asked for.
+        self.consoles = fake_consoles.GuestConsoles(name)
         self.started_at = time.time()
         # The serial log: a few boot lines, then whatever a test appends.
         self.console_log = [
@@ -170,7 +174,9 @@ class FakeDriver(driver.ComputeDriver):
 
     def remove_instance(self, uuid):
         with self._lock:
-            self.instances.pop(uuid, None)
+            guest = self.instances.pop(uuid, None)
+        if guest is not None:
+            guest.consoles.close()
 
     # -- failure injection (tests) ----------------------------------------------
 
@@ -228,7 +234,9 @@ class FakeDriver(driver.ComputeDriver):
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
         with self._lock:
-            self.instances.pop(instance.uuid, None)
+            guest = self.instances.pop(instance.uuid, None)
+        if guest is not None:
+            guest.consoles.close()
 
     def get_info(self, instance, use_cache=True):
         return driver.InstanceInfo(state=self._guest(instance).state,
@@ -251,6 +259,8 @@ class FakeDriver(driver.ComputeDriver):
 
     def power_off(self, instance, timeout=0, retry_interval=0):
         self._set_state(instance, power_state.SHUTDOWN)
+        # A stopped guest's console servers are gone; a start gets new ports.
+        self._guest(instance).consoles.close()
 
     def power_on(self, context, instance, network_info, block_device_info=None,
                  accel_info=None):
@@ -304,6 +314,26 @@ class FakeDriver(driver.ComputeDriver):
     def get_console_output(self, context, instance):
         guest = self._guest(instance)
         return ("\n".join(guest.console_log) + "\n").encode()
+
+    # -- remote consoles: real servers on 127.0.0.1 (nova.virt.fake_consoles) ---------
+
+    def _console(self, instance, kind):
+        guest = self._guest(instance)
+        if guest.state not in (power_state.RUNNING, power_state.PAUSED):
+            raise exception.ConsoleTypeUnavailable(console_type=kind)
+        return guest.consoles.get(kind)
+
+    def get_vnc_console(self, context, instance):
+        server = self._console(instance, "vnc")
+        return console_types.ConsoleVNC(host=server.host, port=server.port)
+
+    def get_spice_console(self, context, instance):
+        server = self._console(instance, "spice")
+        return console_types.ConsoleSpice(host=server.host, port=server.port)
+
+    def get_serial_console(self, context, instance):
+        server = self._console(instance, "serial")
+        return console_types.ConsoleSerial(host=server.host, port=server.port)
 
     def get_diagnostics(self, instance):
         guest = self._guest(instance)

@@ -72,3 +72,22 @@ def test_snapshot_console_and_diagnostics_need_compute_6_5(api, pinned):
     actions = api.request("GET", "/servers/%s/os-instance-actions" % server.uuid,
                           user="u1", project="p1")[2]["instanceActions"]
     assert actions == []
+
+
+def test_consoles_need_compute_6_6(api, pinned):
+    """A console URL is refused (409 naming 6.6) under a cap below 6.6."""
+    flavor = seed.add_flavor(api)
+    server = seed.add_server(api, "s", flavor=flavor)
+    pinned("6.5")
+    for body, version in (
+            ({"remote_console": {"protocol": "vnc", "type": "novnc"}}, "2.6"),
+            ({"remote_console": {"protocol": "serial", "type": "serial"}}, "2.6")):
+        status, _h, reply = api.request("POST", "/servers/%s/remote-consoles" % server.uuid,
+                                        body, version=version, user="u1", project="p1")
+        assert status == 409, (body, reply)
+        message = reply["conflictingRequest"]["message"]
+        assert "6.6" in message and "upgrade_levels" in message
+    status, _h, reply = api.request("POST", "/servers/%s/action" % server.uuid,
+                                    {"os-getVNCConsole": {"type": "novnc"}},
+                                    user="u1", project="p1")
+    assert status == 409 and "6.6" in reply["conflictingRequest"]["message"]

@@ -174,7 +174,7 @@ def test_spawned_guest_boots_to_its_marker_with_vnc_and_a_bridged_tap(env):
     assert env.state() == power_state.RUNNING
     assert env.guest.marker in env.console()
     console = env.drv.get_vnc_console(None, env.instance)
-    with socket.create_connection(("127.0.0.1", console["port"]), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", console.port), timeout=10) as s:
         assert s.recv(12) == b"RFB 003.008\n"
     assert os.path.exists("/sys/class/net/%s/brif/tapnovatest0" % BRIDGE)
     diags = env.drv.get_instance_diagnostics(env.instance).to_dict()

@@ -161,6 +161,10 @@ EXPECTED = {
         MEMBER_OR_ADMIN, ("PUT", "/servers/{server_id}/metadata/{key}")),
     "os_compute_api:server-metadata:delete": (
         MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}/metadata/{key}")),
+    "os_compute_api:os-remote-consoles": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/remote-consoles")),
+    "os_compute_api:os-console-auth-tokens": (
+        ADMIN, ("GET", "/os-console-auth-tokens/{console_token}")),
     "os_compute_api:os-console-output": (
         MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (os-getConsoleOutput)")),
     "os_compute_api:os-server-diagnostics": (

@@ -26,6 +26,7 @@ from nova.virt import diagnostics
 from nova.virt import driver
 from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import configdrive as lv_configdrive
+from nova.virt.libvirt import console as libvirt_console
 from nova.virt.libvirt import exception as lv_exc
 from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import imagebackend
@@ -318,8 +319,9 @@ class LibvirtDriver(driver.ComputeDriver):
         for vif in network_info or []:
             conf.devices.append(libvirt_vif.get_config(vif, CONF.libvirt.virt_type,
                                                        vif_model))
-        conf.devices.append(vconfig.GuestSerial(
-            os.path.join(imagebackend.instance_dir(instance), CONSOLE_LOG)))
+        log_path = os.path.join(imagebackend.instance_dir(instance), CONSOLE_LOG)
+        conf.devices.append(libvirt_console.serial_device(log_path) or
+                            vconfig.GuestSerial(log_path))
         if CONF.vnc.enabled:
             conf.devices.append(vconfig.GuestGraphics("vnc", CONF.vnc.server_listen))
         if CONF.spice.enabled:
@@ -510,19 +512,15 @@ class LibvirtDriver(driver.ComputeDriver):
 
     @reconnecting()
     def get_vnc_console(self, context, instance):
-        """{'host', 'port'} of the guest's VNC server."""
-        graphics = self._host.get_guest(instance).get_graphics("vnc")
-        if graphics is None:
-            raise exception.NovaException("Instance %s has no VNC console" % instance.uuid)
-        return {"host": CONF.vnc.server_proxyclient_address, "port": graphics[1]}
+        return libvirt_console.vnc_console(self._host.get_guest(instance))
 
     @reconnecting()
     def get_spice_console(self, context, instance):
-        graphics = self._host.get_guest(instance).get_graphics("spice")
-        if graphics is None:
-            raise exception.NovaException("Instance %s has no SPICE console"
-                                          % instance.uuid)
-        return {"host": CONF.spice.server_proxyclient_address, "port": graphics[1]}
+        return libvirt_console.spice_console(self._host.get_guest(instance))
+
+    @reconnecting()
+    def get_serial_console(self, context, instance):
+        return libvirt_console.serial_console(self._host.get_guest(instance))
 
     def _stats(self, instance):
         """What libvirt tells about the guest's devices: one read for both

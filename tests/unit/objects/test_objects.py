@@ -26,6 +26,7 @@ EXPECTED = {
     "CellMappingList": "1.0-4b5548fe58dc77e8db8ce1d93ac855f7",
     "ComputeNode": "1.0-45c5bfdd4379b9976a22287baf35ac9b",
     "ComputeNodeList": "1.0-0e7c6d79a2efa9b86b28c6ce927d91a7",
+    "ConsoleAuthToken": "1.0-d9dd6d5cfd08d165bcae552d0c13b6a9",
     "Destination": "1.0-3b440d29459e2c98987ad5b25ad1cb2c",
     "FixedIP": "1.0-68d3487da01ece4b0aa7afedf38905f9",
     "FixedIPList": "1.0-5c3ef2bb230f410e639e2091492d7816",

@@ -28,6 +28,8 @@ ROUTE_MODULES = (
     "server_tags",
     "server_password",
     "server_diagnostics",
+    "remote_consoles",
+    "console_auth_tokens",
     "instance_actions",
     "server_external_events",
 )

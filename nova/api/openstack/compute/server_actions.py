@@ -1,6 +1,7 @@
 """DELETE /servers/{id} and the actions of POST /servers/{id}/action.
 
-Power and lock actions, createImage (a snapshot) and os-getConsoleOutput.
+Power and lock actions, createImage (a snapshot), os-getConsoleOutput and the
+legacy console actions (nova.api.openstack.compute.remote_consoles).
 
 An action is a function of ``ACTIONS``, decorated as any route function is
 (``wsgi.api_version`` for the microversions that know it, a schema of its
@@ -14,6 +15,7 @@ import re
 
 import webob.exc
 
+from nova.api.openstack.compute import remote_consoles
 from nova.api.openstack.compute.schemas import server_actions as schemas
 from nova.api.openstack.compute import servers
 from nova.api.openstack import wsgi
@@ -169,6 +171,8 @@ ACTIONS = {
     "unlock": _unlock, "forceDelete": _force_delete,
     "trigger_crash_dump": _trigger_crash_dump, "createImage": _create_image,
     "os-getConsoleOutput": _get_console_output,
+    # os-getVNCConsole, os-getSPICEConsole, os-getSerialConsole (up to 2.5).
+    **remote_consoles.ACTIONS,
 }
 
 
