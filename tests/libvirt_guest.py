@@ -72,7 +72,7 @@ for m in $(cat /lib/modules/drive/order 2>/dev/null); do
 done
 dev=""
 i=0
-while [ -z "$dev" ] && [ $i -lt 20 ]; do
+while [ -z "$dev" ] && [ $i -lt 60 ]; do
     dev=$(findfs LABEL=config-2 2>/dev/null || findfs LABEL=CONFIG-2 2>/dev/null)
     [ -n "$dev" ] || sleep 0.5
     i=$((i+1))

@@ -190,7 +190,7 @@ def test_spawned_guest_boots_to_its_marker_with_vnc_and_a_bridged_tap(env):
 
 def test_the_guest_reads_its_config_drive(env):
     prefix = libvirt_guest.CONFIG_DRIVE_PREFIX
-    _wait(lambda: prefix in env.console(), 60, "the config drive line on the console")
+    _wait(lambda: prefix in env.console(), 120, "the config drive line on the console")
     lines = env.console().splitlines()
     assert "%s%s" % (prefix, env.instance.uuid) in [line.strip() for line in lines]
     first = USER_DATA.decode().splitlines()[0]
