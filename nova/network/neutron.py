@@ -252,7 +252,9 @@ class API(network_api.NetworkAPIBase):
         except Exception:
             with_excutils_cleanup(lambda: self._undo(admin, created, attached))
             raise
-        nw_info = self._network_info_for_ports(context, client, port_ids, preserved)
+        # Read back as nova's service user: Neutron shows a port's binding
+        # (VIF type and details) to admins only.
+        nw_info = self._network_info_for_ports(context, admin, port_ids, preserved)
         return network_api.save_network_info(context, instance, nw_info)
 
     @staticmethod
