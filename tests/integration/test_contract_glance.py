@@ -118,7 +118,7 @@ def glance(side):
 
 
 def _meta(name=None, **properties):
-    return {"name": name or "img-" + uuid.uuid4().hex[:8], "disk_format": "qcow2",
+    return {"name": name or "img-" + uuid.uuid4().hex[:8], "disk_format": "raw",
             "container_format": "bare", "min_disk": 1, "properties": properties}
 
 
@@ -138,7 +138,7 @@ def test_create_upload_show_download(glance, tmp_path):
     assert image["properties"]["hw_disk_bus"] == "virtio"
     assert image["properties"]["os_distro"] == "debian"
     assert (image["disk_format"], image["container_format"], image["min_disk"]) == (
-        "qcow2", "bare", 1)
+        "raw", "bare", 1)
     shown = api.get(ctxt, image["id"])
     assert shown["id"] == image["id"] and shown["properties"] == image["properties"]
     meta = api.get_image_meta(ctxt, image["id"])
