@@ -32,6 +32,7 @@ a private RabbitMQ vhost is made with rabbitmqctl (and removed by stop).
 """
 
 import argparse
+import concurrent.futures
 import fcntl
 import hashlib
 import json
@@ -352,6 +353,29 @@ class Neighbours:
             rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
 
     def sync_databases(self):
+        """Keystone's set-up here; Glance's, Neutron's and Placement's schemas
+        meanwhile in threads (each is a subprocess of its own)."""
+        others = {"glance_manage": [self.bin("glance-manage"), "--config-file",
+                                    self.path("glance", "glance-api.conf"), "db_sync"],
+                  "neutron_db_manage": [self.bin("neutron-db-manage"), "--config-file",
+                                        self.path("neutron", "neutron.conf"), "upgrade",
+                                        "heads"],
+                  "placement_manage": [self.bin("placement-manage"), "--config-file",
+                                       self.path("placement", "placement.conf"), "db",
+                                       "sync"]}
+        with concurrent.futures.ThreadPoolExecutor(len(others)) as pool:
+            futures = {name: pool.submit(self._timed, name, cmd)
+                       for name, cmd in others.items()}
+            self._keystone_setup()
+            for future in futures.values():
+                future.result()
+
+    def _timed(self, name, cmd):
+        mark = time.monotonic()
+        self.run(*cmd)
+        self.timings[name] = time.monotonic() - mark
+
+    def _keystone_setup(self):
         start = time.monotonic()
         ks_conf = self.path("keystone", "keystone.conf")
         self.run(self.bin("keystone-manage"), "--config-file", ks_conf, "db_sync")
@@ -374,18 +398,6 @@ class Neighbours:
                  "--bootstrap-internal-url", self.urls["identity"],
                  "--bootstrap-public-url", self.urls["identity"])
         self.timings["keystone_manage"] = time.monotonic() - start
-        mark = time.monotonic()
-        self.run(self.bin("glance-manage"), "--config-file",
-                 self.path("glance", "glance-api.conf"), "db_sync")
-        self.timings["glance_manage"] = time.monotonic() - mark
-        mark = time.monotonic()
-        self.run(self.bin("neutron-db-manage"), "--config-file",
-                 self.path("neutron", "neutron.conf"), "upgrade", "heads")
-        self.timings["neutron_db_manage"] = time.monotonic() - mark
-        mark = time.monotonic()
-        self.run(self.bin("placement-manage"), "--config-file",
-                 self.path("placement", "placement.conf"), "db", "sync")
-        self.timings["placement_manage"] = time.monotonic() - mark
 
     # -- processes ---------------------------------------------------------------------
 

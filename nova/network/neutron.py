@@ -29,6 +29,8 @@ DEVICE_OWNER_COMPUTE_PREFIX = "compute:"
 RESOURCE_REQUEST = "resource_request"
 REQUEST_GROUPS = "request_groups"
 ALLOCATION = "allocation"
+# Ids per query string when listing by many ids (keeps URLs short).
+SG_CHUNK = 100
 
 
 def _device_owner(instance):
@@ -80,6 +82,33 @@ class API(network_api.NetworkAPIBase):
         return client.show_network(net_id)
 
     # --- API side ---
+
+    def get_instances_security_groups(self, context, instance_uuids):
+        """The names of the security groups on each server's ports (in port
+        order, each name once), read with the caller's own rights."""
+        uuids = list(dict.fromkeys(instance_uuids))
+        if not uuids:
+            return {}
+        client = neutron_client.get_client(context)
+        ports = []
+        for start in range(0, len(uuids), SG_CHUNK):
+            ports += client.list("ports", device_id=uuids[start:start + SG_CHUNK],
+                                 fields=["device_id", "security_groups"])
+        group_ids = sorted({g for p in ports for g in p.get("security_groups") or []})
+        names = {}
+        for start in range(0, len(group_ids), SG_CHUNK):
+            for group in client.list("security-groups",
+                                     id=group_ids[start:start + SG_CHUNK],
+                                     fields=["id", "name"]):
+                names[group["id"]] = group["name"]
+        result = {}
+        for port in ports:
+            seen = result.setdefault(port["device_id"], [])
+            for group_id in port.get("security_groups") or []:
+                entry = {"name": names.get(group_id, group_id)}
+                if entry not in seen:
+                    seen.append(entry)
+        return result
 
     def validate_networks(self, context, requested_networks, num_instances):
         requests = network_api.as_requests(requested_networks)

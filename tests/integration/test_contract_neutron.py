@@ -279,3 +279,24 @@ def test_metadata_finds_the_instance_by_its_address(neutron):
     address = port["fixed_ips"][0]["ip_address"]
     assert lookup._instance_uuid_by_address(address) == device
     assert lookup._instance_uuid_by_address("10.40.0.250") is None
+
+
+def test_security_groups_of_servers_for_the_views(neutron):
+    """GET /ports?device_id=..&fields=.. and /security-groups?id=..&fields=..:
+    what GET /servers/detail shows under security_groups."""
+    ctxt = neutron.user_context()
+    net = neutron.add_network(_name("net"), ctxt.project_id, cidr="10.41.0.0/24")
+    web = neutron.add_security_group(ctxt.project_id, _name("web"))
+    client = neutron_client.get_client(ctxt)
+    default = [g for g in client.list("security-groups", tenant_id=ctxt.project_id)
+               if g["name"] == "default"][0]
+    one, two, bare = (str(uuid.uuid4()) for _ in range(3))
+    for device, groups in ((one, [web["id"], default["id"]]), (one, [web["id"]]),
+                           (two, [default["id"]])):
+        client.create_port({"network_id": net["id"], "device_id": device,
+                            "device_owner": "compute:nova", "security_groups": groups})
+    found = neutron_api.API().get_instances_security_groups(ctxt, [one, two, bare])
+    assert found[one] == [{"name": web["name"]}, {"name": "default"}]
+    assert found[two] == [{"name": "default"}]
+    assert bare not in found
+    assert neutron_api.API().get_instances_security_groups(ctxt, []) == {}
