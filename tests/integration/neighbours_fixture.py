@@ -1,11 +1,12 @@
 """The real Keystone, Glance, Neutron and Placement, through tools/neighbours.py.
 
 The script installs the four services from PyPI once per machine (a cached
-virtualenv under ~/.cache/nova-tests), and each test module that uses the
-``neighbours`` fixture gets its own set: fresh MariaDB databases, a private
-RabbitMQ vhost for Neutron, free loopback ports, a work directory, all removed
-afterwards (only the PIDs the script started are stopped). Without MariaDB,
-RabbitMQ or the package index a test is skipped locally and fails under CI.
+virtualenv under ~/.cache/nova-tests). Each set started gets fresh MariaDB
+databases, a private RabbitMQ vhost for Neutron, free loopback ports and a
+work directory, all removed afterwards (only the PIDs the script started are
+stopped). ``neighbours`` is one set per test process (session scope), shared
+by the contract tests. Without MariaDB, RabbitMQ or the package index a test
+is skipped locally and fails under CI.
 
 ``start_neighbours(compute_url)`` is for a test that must name the nova API
 (the catalog's compute endpoint, where Neutron sends its events) before the
@@ -133,8 +134,10 @@ def start_neighbours(compute_url):
     return nb, stop
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def neighbours():
+    """One set per test process, shared by the contract modules (each cleans up
+    what it made); its catalog's compute endpoint is a port nothing serves."""
     nb, stop = start_neighbours("http://127.0.0.1:%d/v2.1" % nova_procs.free_port())
     try:
         yield nb
