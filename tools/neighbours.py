@@ -191,6 +191,10 @@ class Server(BaseApplication):
         self.cfg.set("threads", 8)
         self.cfg.set("timeout", 300)
         self.cfg.set("graceful_timeout", 5)
+        # Idle keep-alive connections stay open longer than a client's pool
+        # keeps them unused (gunicorn's 2 s default closed connections that
+        # keystoneauth was about to reuse: RemoteDisconnected under load).
+        self.cfg.set("keepalive", 75)
         self.cfg.set("control_socket_disable", True)
         self.cfg.set("accesslog", "-")
 

@@ -300,3 +300,17 @@ def test_security_groups_of_servers_for_the_views(neutron):
     assert found[two] == [{"name": "default"}]
     assert bare not in found
     assert neutron_api.API().get_instances_security_groups(ctxt, []) == {}
+
+
+def test_security_groups_of_many_servers_fit_the_request_line(neutron):
+    """120 servers: the device_id filters go in chunks a WSGI server accepts."""
+    ctxt = neutron.user_context()
+    net = neutron.add_network(_name("net"), ctxt.project_id, cidr="10.42.0.0/24")
+    client = neutron_client.get_client(ctxt)
+    devices = [str(uuid.uuid4()) for _ in range(120)]
+    for device in devices[::40]:
+        client.create_port({"network_id": net["id"], "device_id": device,
+                            "device_owner": "compute:nova"})
+    found = neutron_api.API().get_instances_security_groups(ctxt, devices)
+    assert sorted(found) == sorted(devices[::40])
+    assert all(groups == [{"name": "default"}] for groups in found.values())
