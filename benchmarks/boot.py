@@ -16,6 +16,9 @@ servers and measures ``GET /servers/detail?limit=1000``: median and p99.
                                         [--set conductor.workers=2 ...]
                                         [--db-driver mysqldb|pymysql]
                                         [--service-workers N]
+    .venv/bin/python benchmarks/boot.py --neighbours real [--sizes 20,100]
+        (concurrent boots beside the real Keystone, Glance, Neutron and
+        Placement: see benchmarks/boot_neighbours.py)
 """
 
 import argparse
@@ -188,7 +191,15 @@ def main():
     parser.add_argument("--db-driver", choices=("mysqldb", "pymysql"), default="mysqldb",
                         help="the MariaDB driver of every process: mysqlclient (C, the "
                              "default) or PyMySQL (pure Python)")
+    parser.add_argument("--neighbours", choices=("embedded", "real"), default="embedded",
+                        help="real: Keystone, Glance, Neutron and Placement from "
+                             "tools/neighbours.py, N concurrent single-server POSTs")
     args = parser.parse_args()
+    if args.neighbours == "real":
+        from benchmarks import boot_neighbours
+        if args.sizes == parser.get_default("sizes"):
+            args.sizes = "20,100"
+        return boot_neighbours.main(args)
 
     extra = {"flat_network": {"cidr": "10.0.0.0/20"}}  # room for 1,000 fixed IPs
     for setting in args.set:

@@ -101,6 +101,11 @@ class NetworkAPIBase:
     def _build_network_info(self, context, instance):
         raise NotImplementedError()
 
+    def get_instances_security_groups(self, context, instance_uuids):
+        """{instance uuid: [{"name": group name}, ...]} as the server views show
+        them; a backend without security groups has none to show."""
+        return {}
+
     def create_resource_requests(self, context, requested_networks):
         """([objects.RequestGroup], objects.RequestLevelParams) the requested
         ports add to the scheduling request; a backend without port resource

@@ -6,6 +6,7 @@ Ports nova creates for a requested network are deleted on teardown.
 ``network_info`` is rebuilt from the ports, their subnets and floating IPs.
 """
 
+from oslo_concurrency import lockutils
 from oslo_log import log as logging
 
 import nova.conf
@@ -29,6 +30,10 @@ DEVICE_OWNER_COMPUTE_PREFIX = "compute:"
 RESOURCE_REQUEST = "resource_request"
 REQUEST_GROUPS = "request_groups"
 ALLOCATION = "allocation"
+# Ids per query when listing by many ids: 50 uuids keep the request line
+# under the 4 KiB that WSGI servers accept by default (gunicorn: 4094 bytes;
+# 100 device_id filters were 4435).
+SG_CHUNK = 50
 
 
 def _device_owner(instance):
@@ -80,6 +85,33 @@ class API(network_api.NetworkAPIBase):
         return client.show_network(net_id)
 
     # --- API side ---
+
+    def get_instances_security_groups(self, context, instance_uuids):
+        """The names of the security groups on each server's ports (in port
+        order, each name once), read with the caller's own rights."""
+        uuids = list(dict.fromkeys(instance_uuids))
+        if not uuids:
+            return {}
+        client = neutron_client.get_client(context)
+        ports = []
+        for start in range(0, len(uuids), SG_CHUNK):
+            ports += client.list("ports", device_id=uuids[start:start + SG_CHUNK],
+                                 fields=["device_id", "security_groups"])
+        group_ids = sorted({g for p in ports for g in p.get("security_groups") or []})
+        names = {}
+        for start in range(0, len(group_ids), SG_CHUNK):
+            for group in client.list("security-groups",
+                                     id=group_ids[start:start + SG_CHUNK],
+                                     fields=["id", "name"]):
+                names[group["id"]] = group["name"]
+        result = {}
+        for port in ports:
+            seen = result.setdefault(port["device_id"], [])
+            for group_id in port.get("security_groups") or []:
+                entry = {"name": names.get(group_id, group_id)}
+                if entry not in seen:
+                    seen.append(entry)
+        return result
 
     def validate_networks(self, context, requested_networks, num_instances):
         requests = network_api.as_requests(requested_networks)
@@ -252,8 +284,11 @@ class API(network_api.NetworkAPIBase):
         except Exception:
             with_excutils_cleanup(lambda: self._undo(admin, created, attached))
             raise
-        nw_info = self._network_info_for_ports(context, client, port_ids, preserved)
-        return network_api.save_network_info(context, instance, nw_info)
+        # Read back as nova's service user: Neutron shows a port's binding
+        # (VIF type and details) to admins only.
+        nw_info = self._network_info_for_ports(context, admin, port_ids, preserved)
+        with refresh_lock(instance.uuid):
+            return network_api.save_network_info(context, instance, nw_info)
 
     @staticmethod
     def _with_allocation(admin, port_id, binding, mapping):
@@ -300,6 +335,8 @@ class API(network_api.NetworkAPIBase):
     def deallocate_for_instance(self, context, instance, requested_networks=None, **kwargs):
         admin = neutron_client.get_client(context, admin=True)
         ports = admin.list("ports", device_id=instance.uuid)
+        with refresh_lock(instance.uuid):
+            _reload_info_cache(context, instance)
         preserved = {r.port_id for r in network_api.as_requests(requested_networks)
                      if r.port_id}
         cache = instance.info_cache if instance.obj_attr_is_set("info_cache") else None
@@ -320,6 +357,15 @@ class API(network_api.NetworkAPIBase):
             network_api.save_network_info(context, instance, network_model.NetworkInfo())
         except exception.InstanceNotFound:
             pass
+
+    def get_instance_nw_info(self, context, instance, **kwargs):
+        # One refresh or allocation of an instance's cache at a time in this
+        # process, each reading the cache as saved: an event's refresh (Neutron
+        # sends network-changed while nova is still binding ports) must not
+        # overwrite what the allocation saved with an older view of it.
+        with refresh_lock(instance.uuid):
+            _reload_info_cache(context, instance)
+            return super().get_instance_nw_info(context, instance, **kwargs)
 
     def _build_network_info(self, context, instance):
         admin = neutron_client.get_client(context, admin=True)
@@ -360,6 +406,21 @@ class API(network_api.NetworkAPIBase):
         return network_model.NetworkInfo(
             build_vif(port, nets.get(port["network_id"], {"id": port["network_id"]}),
                       subnets, floating, port["id"] in preserved) for port in ports)
+
+
+def refresh_lock(instance_uuid):
+    """The in-process lock of one instance's network info cache."""
+    return lockutils.lock("refresh_cache-%s" % instance_uuid)
+
+
+def _reload_info_cache(context, instance):
+    """Replace ``instance``'s info cache by the one saved now, if any."""
+    try:
+        cache = objects.InstanceInfoCache.get_by_instance_uuid(context, instance.uuid)
+    except exception.InstanceInfoCacheNotFound:
+        return
+    instance.info_cache = cache
+    instance.obj_reset_changes(["info_cache"])
 
 
 def build_vif(port, net, subnets, floating, preserve_on_delete):

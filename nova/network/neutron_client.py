@@ -111,7 +111,10 @@ class NeutronClient:
     def list(self, collection, **filters):
         params = [(k, v) for k, values in filters.items()
                   for v in (values if isinstance(values, (list, tuple, set)) else [values])]
-        return self.request("GET", "/" + collection, params=params)[collection]
+        # The body key is the collection's name with underscores: the list of
+        # /security-groups comes back under "security_groups".
+        return self.request("GET", "/" + collection,
+                            params=params)[collection.replace("-", "_")]
 
     def show_network(self, network_id):
         def translate(kind, message, status):

@@ -73,6 +73,13 @@ class NeutronStandIn:
         self.security_groups[group["id"]] = group
         return group
 
+    def default_security_group(self, project_id):
+        """The project's ``default`` group, made on first need as Neutron does."""
+        for group in self.security_groups.values():
+            if group["tenant_id"] == project_id and group["name"] == "default":
+                return group
+        return self.add_security_group(project_id, "default")
+
     def add_floating_ip(self, port_id, address):
         port = self.ports[port_id]
         fip = {"id": str(uuid.uuid4()), "floating_ip_address": address, "port_id": port_id,
@@ -160,7 +167,8 @@ class NeutronStandIn:
                 "device_id": body.get("device_id", ""),
                 "device_owner": body.get("device_owner", ""),
                 "admin_state_up": body.get("admin_state_up", True),
-                "security_groups": body.get("security_groups") or [],
+                "security_groups": (body["security_groups"] if "security_groups" in body
+                                    else [self.default_security_group(owner)["id"]]),
                 "binding:vnic_type": body.get("binding:vnic_type", "normal"),
                 "binding:profile": body.get("binding:profile", {})}
         if net["id"] in self.qos_port_requests:
@@ -205,17 +213,27 @@ class NeutronStandIn:
                 return False
         return True
 
-    @staticmethod
-    def _view(item, admin):
-        """What the caller sees: a port's resource_request is admin-only."""
-        if admin or "resource_request" not in item:
-            return item
-        return {k: v for k, v in item.items() if k != "resource_request"}
+    # What only an admin sees of a port (Neutron's default policy).
+    ADMIN_ONLY = ("resource_request", "binding:host_id", "binding:vif_type",
+                  "binding:vif_details", "binding:profile")
+
+    @classmethod
+    def _view(cls, item, admin, fields=None):
+        """What the caller sees: bindings and resource requests are admin-only;
+        ``fields`` (a list) keeps only those keys."""
+        if not admin:
+            item = {k: v for k, v in item.items() if k not in cls.ADMIN_ONLY}
+        if fields:
+            item = {k: v for k, v in item.items() if k in fields}
+        return item
 
     def _list(self, store, collection, query, project, admin):
-        items = [self._view(i, admin) for i in store.values()
+        if collection == "security-groups":
+            for owner in set(query.get("tenant_id", [])) | ({project} - {"admin"}):
+                self.default_security_group(owner)
+        items = [self._view(i, admin, query.get("fields")) for i in store.values()
                  if self.visible(i, project, admin) and self._match(i, query)]
-        return 200, {collection: items}
+        return 200, {collection.replace("-", "_"): items}
 
     def dispatch(self, method, path, query, body, project, admin):
         m = re.fullmatch(r"/v2\.0/(networks|subnets|ports|floatingips|security-groups)"
@@ -233,7 +251,8 @@ class NeutronStandIn:
                 if method == "GET":
                     return self._list(store, kind, query, project, admin)
                 if method == "POST" and kind == "ports":
-                    return 201, {"port": self.create_port(body["port"], project, admin)}
+                    return 201, {"port": self._view(self.create_port(body["port"], project,
+                                                                     admin), admin)}
                 raise Error(405, "HTTPMethodNotAllowed", "method not allowed")
             item = store.get(item_id)
             if item is None or not self.visible(item, project, admin):
@@ -242,7 +261,8 @@ class NeutronStandIn:
             if method == "GET":
                 return 200, {single: self._view(item, admin)}
             if method == "PUT" and kind == "ports":
-                return 200, {"port": self.update_port(item, body["port"], admin)}
+                return 200, {"port": self._view(self.update_port(item, body["port"], admin),
+                                                admin)}
             if method == "DELETE" and kind == "ports":
                 del store[item_id]
                 for fip in self.floatingips.values():

@@ -233,3 +233,30 @@ def test_a_port_nova_creates_on_a_qos_network_fails_the_build(stack, caplog):
     # What the compute logged for the operator on each host it tried.
     assert "Using networks with QoS policy is not supported for instance %s" % server_id \
         in caplog.text
+
+
+def test_server_views_show_the_security_groups_of_its_ports(stack):
+    """Security groups come from Neutron: the groups of the server's ports, each once."""
+    cloud, standin, net, flavor, image = stack
+    web = standin.add_security_group("p1", "web")
+    body = {"server": {"name": "sg", "flavorRef": flavor, "imageRef": image,
+                       "networks": [{"uuid": net["id"]}, {"uuid": net["id"]}],
+                       "security_groups": [{"name": "web"}, {"name": "default"}]}}
+    status, _h, answer = cloud.request("POST", "/servers", body, **USER)
+    assert status == 202, answer
+    assert answer["server"]["security_groups"] == [{"name": "web"}, {"name": "default"}]
+    server_id = answer["server"]["id"]
+    cloud.wait_for_status(server_id, "ACTIVE")
+    ports = [p for p in standin.ports.values() if p["device_id"] == server_id]
+    assert len(ports) == 2
+    assert all(p["security_groups"][0] == web["id"] for p in ports)
+    status, _h, shown = cloud.request("GET", "/servers/%s" % server_id, **USER)
+    assert status == 200
+    assert shown["server"]["security_groups"] == [{"name": "web"}, {"name": "default"}]
+    status, _h, listed = cloud.request("GET", "/servers/detail", **USER)
+    (server,) = [s for s in listed["servers"] if s["id"] == server_id]
+    assert server["security_groups"] == [{"name": "web"}, {"name": "default"}]
+    # Not in the reply of an update (as upstream), and never for a server without ports.
+    status, _h, updated = cloud.request("PUT", "/servers/%s" % server_id,
+                                        {"server": {"name": "sg2"}}, **USER)
+    assert status == 200 and "security_groups" not in updated["server"]

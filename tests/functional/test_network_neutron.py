@@ -134,6 +134,28 @@ def test_a_requested_port_is_attached_then_only_detached(neutron, ctxt):
         ("", "", "unbound")
 
 
+def test_a_late_event_refresh_keeps_the_users_port(neutron, ctxt):
+    """Neutron's network-changed for the port nova binds reaches the compute with
+    the instance as the API loaded it (no cache yet); the refresh it causes must
+    start from the cache the allocation saved, or the user's port would be
+    deleted with the server."""
+    net = neutron.add_network("private", "p1", cidr="10.1.0.0/24")
+    mine = neutron.create_port({"network_id": net["id"]}, "p1", admin=False)
+    net_api = network_api.get_network_api()
+    inst = _instance(ctxt)
+    as_the_event_saw_it = objects.Instance.get_by_uuid(ctxt, inst.uuid,
+                                                       expected_attrs=["info_cache"])
+    net_api.allocate_for_instance(ctxt, inst, [(None, None, mine["id"]),
+                                               (net["id"], None, None)],
+                                  bind_host_id="compute1")
+    refreshed = net_api.get_instance_nw_info(ctxt, as_the_event_saw_it)
+    assert [v["preserve_on_delete"] for v in refreshed] == [True, False]
+    net_api.deallocate_for_instance(ctxt, objects.Instance.get_by_uuid(
+        ctxt, inst.uuid, expected_attrs=["info_cache"]))
+    assert list(neutron.ports) == [mine["id"]]
+    assert neutron.ports[mine["id"]]["device_id"] == ""
+
+
 def test_validation_errors_are_novas(neutron, ctxt):
     net = neutron.add_network("private", "p1", cidr="10.1.0.0/24")
     bare = neutron.add_network("bare", "p1")

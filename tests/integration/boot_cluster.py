@@ -12,6 +12,13 @@ tests/integration/test_boot_multiprocess.py and benchmarks/boot.py.
     cluster.start()
     ...
     cluster.stop(); dbs.drop()
+
+With ``neighbours=`` (a tests/integration/neighbours_fixture.Neighbours, started
+with ``compute_url`` naming ``api_port``) the cluster runs beside the real
+Keystone, Glance, Neutron and Placement instead: nova-api validates Keystone
+tokens, and [glance], [neutron] and [placement] reach the services through
+the catalog as the ``nova`` service user; no embedded Placement or image store
+is started.
 """
 
 import http.client
@@ -25,6 +32,12 @@ from tests.integration import nova_procs
 from tests import realparts
 
 HEADERS = {"X-Auth-Token": "admin:admin", "Accept": "application/json"}
+PASTE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "etc", "nova",
+                                     "api-paste.ini"))
+
+
+def _port_of(url):
+    return int(url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
 
 
 class ClusterDatabases:
@@ -125,7 +138,7 @@ class BootCluster:
 
     def __init__(self, workdir, dbs, transport_url, compute_hosts=("compute1", "compute2"),
                  debug=True, report_interval=1, api_workers=1, extra=None,
-                 service_workers=1):
+                 service_workers=1, neighbours=None, api_port=None):
         self.workdir = str(workdir)
         self.dbs = dbs
         self.transport_url = transport_url
@@ -137,13 +150,22 @@ class BootCluster:
         # their own default (one per CPU).
         self.service_workers = service_workers
         self.extra = extra or {}
+        self.neighbours = neighbours
         self.ports = {name: nova_procs.free_port()
                       for name in ("api", "placement", "images")}
+        if api_port:
+            self.ports["api"] = api_port
         self.daemons = {}
-        self.api = HTTP(self.ports["api"], dict(HEADERS))
-        self.placement = HTTP(self.ports["placement"], {"X-Auth-Token": "admin",
+        api_headers, placement_token = dict(HEADERS), "admin"
+        if neighbours is not None:
+            admin_token = neighbours.token("admin")[0]
+            api_headers["X-Auth-Token"] = placement_token = admin_token
+            self.ports["placement"] = _port_of(neighbours.urls["placement"])
+            self.ports["images"] = _port_of(neighbours.urls["image"])
+        self.api = HTTP(self.ports["api"], api_headers)
+        self.placement = HTTP(self.ports["placement"], {"X-Auth-Token": placement_token,
                                                         "Accept": "application/json"})
-        self.images = HTTP(self.ports["images"], dict(HEADERS))
+        self.images = HTTP(self.ports["images"], dict(api_headers))
 
     # -- configuration -------------------------------------------------------------
 
@@ -187,6 +209,8 @@ class BootCluster:
                                       "rabbit_retry_interval": 1,
                                       "rabbit_retry_backoff": 1},
         }
+        if self.neighbours is not None:
+            self._external_services(sections)
         if self.service_workers is not None:
             sections["conductor"] = {"workers": self.service_workers}
             sections["scheduler"] = {"workers": self.service_workers}
@@ -197,6 +221,23 @@ class BootCluster:
             sections.setdefault(group, {}).update(values)
         return nova_procs.write_config(os.path.join(workdir, name + ".conf"), sections,
                                        base_sample=False)
+
+    def _external_services(self, sections):
+        """Point a daemon's configuration at the real neighbouring services."""
+        nb = self.neighbours
+        service_user = nb.service_options("nova")
+        for name in ("placement", "glance", "image_store"):
+            sections.pop(name, None)
+        sections["api"] = {"auth_strategy": "keystone"}
+        sections["wsgi"] = {"api_paste_config": PASTE}
+        sections["keystone_authtoken"] = dict(
+            service_user, www_authenticate_uri=nb.identity,
+            service_token_roles_required="true")
+        sections["placement"] = dict(service_user, valid_interfaces="public")
+        sections["glance"] = dict(service_user, backend="glance",
+                                  valid_interfaces="public")
+        sections["neutron"] = dict(service_user, backend="neutron",
+                                   valid_interfaces="public")
 
     def manage(self, *args):
         conf = os.path.join(self.workdir, "manage.conf")
@@ -239,15 +280,17 @@ class BootCluster:
         self.manage("cell_v2", "map_cell0")
         self.manage("db", "sync")
         self.manage("cell_v2", "create_cell", "--name", "cell1")
-        self._module("placement", "nova.scheduler.client.embedded")
-        self._module("image-store", "nova.image.store")
+        if self.neighbours is None:
+            self._module("placement", "nova.scheduler.client.embedded")
+            self._module("image-store", "nova.image.store")
         self._script("nova-conductor", "conductor")
         self._script("nova-scheduler", "scheduler")
         for host in self.compute_hosts:
             self._script("nova-compute", host, database=False)
         self._script("nova-api", "api")
-        self._wait_http(self.placement, "/", "Placement")
-        self._wait_http(self.images, "/v2/images", "the image store")
+        if self.neighbours is None:
+            self._wait_http(self.placement, "/", "Placement")
+            self._wait_http(self.images, "/v2/images", "the image store")
         self._wait_http(self.api, "/v2.1/", "nova-api")
         nova_procs.wait_for(lambda: len(self.providers()) == len(self.compute_hosts),
                             timeout=90, what="a resource provider per compute",

@@ -9,11 +9,16 @@ server groups, fields an Instance has not loaded yet) once per request.
 import collections
 import functools
 
+from oslo_log import log as logging
+
 from nova.compute import api as compute_api
 from nova.compute import down_cells
 from nova.compute import instance_list
 from nova import exception
+from nova.network import api as network_api
 from nova import objects
+
+LOG = logging.getLogger(__name__)
 
 POLICY = "os_compute_api:servers:%s"
 EXTENDED_ATTRIBUTES = "os_compute_api:os-extended-server-attributes"
@@ -37,7 +42,7 @@ class ServerContext:
     ``at_least(version)``: the request's microversion test (cached);
     ``can_see_extended``, ``can_see_extra_specs``, ``show_host_status`` and
     ``host_status_all``: policy answers; ``host_statuses``, ``volumes``,
-    ``request_specs`` and ``server_groups``: {server uuid: value};
+    ``request_specs``, ``server_groups`` and ``security_groups``: {server uuid: value};
     ``flavor_views``: the views' own cache of flavor views.
     """
 
@@ -55,6 +60,7 @@ class ServerContext:
         self.volumes = {}
         self.request_specs = {}
         self.server_groups = {}
+        self.security_groups = {}
         self.flavor_views = {}  # id(Flavor) -> (Flavor, its view)
 
     def _load(self, instances, compute, show):
@@ -79,6 +85,8 @@ class ServerContext:
                 context, [i.uuid for i in instances])
         if show and req.is_at_least("2.71"):
             self.server_groups = _server_groups(context, instances)
+        self.security_groups = _security_groups(
+            context, [i.uuid for i in instances if not compute_api.is_building(i)])
 
 
 def for_list(req, instances, compute):
@@ -121,6 +129,18 @@ def _volumes(instances):
     for uuid, volumes in instance_list.get_volume_attachments(in_cells).items():
         result[uuid] = [Volume(*v) for v in volumes]
     return result
+
+
+def _security_groups(context, uuids):
+    """{uuid: [{"name": ...}]} from the network service; a network service that
+    cannot answer leaves them out of the views rather than failing the read."""
+    if not uuids:
+        return {}
+    try:
+        return network_api.get_network_api().get_instances_security_groups(context, uuids)
+    except exception.NetworkError as exc:
+        LOG.warning("Security groups of %d server(s) not shown: %s", len(uuids), exc)
+        return {}
 
 
 def _server_groups(context, instances):

@@ -367,6 +367,8 @@ def detail(req, instance, ctx, update=False):
     if ctx.at_least("2.63"):
         certs = (v["system_metadata"] or {}).get(TRUSTED_CERTS_KEY)
         server["trusted_image_certificates"] = json.loads(certs) if certs else None
+    if not update and ctx.security_groups.get(uuid):
+        server["security_groups"] = ctx.security_groups[uuid]
     if uuid in ctx.server_groups:
         server["server_groups"] = ctx.server_groups[uuid]
     if ctx.at_least("2.96"):
