@@ -22,7 +22,6 @@ import os
 import time
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -48,9 +47,6 @@ _GENERATED = ("self", "file", "schema", "stores")
 _JSON_PROPERTIES = ("block_device_mapping", "mappings")
 
 
-_UserAuth = service_auth.UserTokenAuth
-
-
 def _noauth_token(context):
     if context is None or (context.is_admin and not context.user_id):
         return "admin:admin"
@@ -74,14 +70,13 @@ def _endpoint_override():
 
 
 def _auth_for(context):
-    if context is not None and getattr(context, "user_auth_plugin", None):
-        return context.user_auth_plugin
-    if context is not None and context.auth_token:
-        return _UserAuth(context.auth_token, getattr(context, "service_catalog", None))
-    service_auth = ks_loading.load_auth_from_conf_options(CONF, "glance")
-    if service_auth is not None:
-        return service_auth
-    return _UserAuth(_noauth_token(context), None)
+    """The caller's token (a new plugin per request); without one nova's [glance]
+    credentials (one plugin per process), else a noauth token; wrapped with the
+    [service_user] token when that is configured."""
+    auth = service_auth.user_auth(context) or service_auth.conf_auth("glance")
+    if auth is None:
+        auth = service_auth.UserTokenAuth(_noauth_token(context), None)
+    return service_auth.with_service_token(auth)
 
 
 def _message(response):
@@ -176,10 +171,8 @@ class GlanceClient:
 
     def __init__(self, context):
         self.context = context
-        session = ks_loading.load_session_from_conf_options(CONF, "glance")
-        self.adapter = ks_loading.load_adapter_from_conf_options(
-            CONF, "glance", session=session, auth=_auth_for(context),
-            endpoint_override=_endpoint_override())
+        self.adapter = service_auth.adapter("glance", _auth_for(context),
+                                            endpoint_override=_endpoint_override())
 
     def _url(self, path):
         base = self.adapter.get_endpoint()
