@@ -132,8 +132,10 @@ class BuildOperations:
     @staticmethod
     def _reschedulable(exc):
         """Whether another host may succeed where this one failed with ``exc``."""
+        # Neutron, Glance or Placement being down is the same from every host.
         return CONF.scheduler.max_attempts > 1 and not isinstance(
-            exc, (exception.BuildAbortException, exception.UnexpectedTaskStateError))
+            exc, (exception.BuildAbortException, exception.UnexpectedTaskStateError,
+                  exception.ServiceUnavailable))
 
     def _reschedule(self, context, instance, image, request_spec, filter_properties,
                     admin_password, injected_files, requested_networks, security_groups,

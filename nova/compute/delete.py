@@ -22,7 +22,8 @@ class DeleteOperations:
         """Destroy the guest, release its networks and allocation, delete the record.
 
         Idempotent: a guest already gone, a network already released or an
-        instance already deleted are not errors.
+        instance already deleted are not errors. If the networks cannot be
+        released (Neutron down) the instance ends in ERROR, to be deleted again.
         """
         try:
             network_info = instance.get_network_info()
@@ -32,10 +33,10 @@ class DeleteOperations:
             self.driver.destroy(context, instance, network_info)
         except exception.InstanceNotFound:
             pass
-        try:
-            self.network_api.deallocate_for_instance(context, instance)
-        except Exception:
-            LOG.exception("Could not release the networks of %s", instance.uuid)
+        # Neutron unreachable: the instance stays (ERROR, with a fault naming
+        # the network service) with its ports and allocation, and a delete once
+        # Neutron is back finishes the job; nothing is left behind unrecorded.
+        self.network_api.deallocate_for_instance(context, instance)
         # Release the claim first: once the server is gone from the API, its
         # resources are free again (Placement usages, quotas).
         operation.release_allocation(self.reportclient, context, instance)

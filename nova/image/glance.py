@@ -108,10 +108,14 @@ def _translate_error(exc, image_id, on_conflict=None):
         return (on_conflict or exception.ImageConflict)(image_id=image_id, reason=message)
     if status == 413:
         return exception.ImageQuotaExceeded(image_id=image_id)
+    server = _endpoint_override() or "catalog"
+    if isinstance(exc, ks_exc.ConnectTimeout):
+        return exception.ImageServiceTimeout(
+            server=server, reason="no answer within [glance] timeout (%ss)"
+            % CONF.glance.timeout)
     if isinstance(exc, (ks_exc.ConnectionError, ks_exc.EndpointNotFound,
-                        ks_exc.DiscoveryFailure)) or status in (502, 503, 504):
-        return exception.GlanceConnectionFailed(server=_endpoint_override() or "catalog",
-                                                reason=message)
+                        ks_exc.DiscoveryFailure)) or (status or 0) >= 500:
+        return exception.GlanceConnectionFailed(server=server, reason=message)
     return exception.NovaException("Image service error for %s: %s" % (image_id, message))
 
 
@@ -192,7 +196,7 @@ class GlanceClient:
                 return self.adapter.request(self._url(path), method, headers=headers,
                                             raise_exc=True, **kwargs)
             except (ks_exc.ConnectionError, ks_exc.ServiceUnavailable) as exc:
-                if attempt >= attempts:
+                if attempt >= attempts or isinstance(exc, ks_exc.ConnectTimeout):
                     raise _translate_error(exc, image_id, on_conflict) from exc
                 LOG.warning("Image service %s %s failed (attempt %d of %d): %s",
                             method, path, attempt, attempts, exc)

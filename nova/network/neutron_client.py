@@ -78,9 +78,16 @@ class NeutronClient:
                 resp = self.adapter.request(self._url(path), method, raise_exc=True,
                                             connect_retries=0, **kwargs)
                 break
+            except ks_exc.ConnectTimeout as exc:
+                # No retry: the request may have been done (and a slow Neutron
+                # asked again only gets slower).
+                raise exception.NetworkServiceTimeout(
+                    reason="%s %s: no answer within [neutron] timeout (%ss)"
+                    % (method, path, CONF.neutron.timeout)) from exc
             except ks_exc.ConnectFailure as exc:
                 if attempt >= attempts:
-                    raise exception.NetworkError(reason=str(exc)) from exc
+                    raise exception.NetworkServiceUnavailable(
+                        reason="%s %s: %s" % (method, path, exc)) from exc
                 LOG.warning("Neutron %s %s failed to connect (attempt %d of %d)",
                             method, path, attempt, attempts)
             except ks_exc.HttpError as exc:
@@ -91,10 +98,13 @@ class NeutronClient:
                     raise exception.PortLimitExceeded() from exc
                 if exc.http_status == 409 and kind == "OverQuota":
                     raise exception.PortLimitExceeded() from exc
-                raise exception.NetworkError(
-                    reason="%s %s: %s %s" % (method, path, exc.http_status, message)) from exc
+                reason = "%s %s: %s %s" % (method, path, exc.http_status, message)
+                if exc.http_status >= 500:
+                    raise exception.NetworkServiceUnavailable(reason=reason) from exc
+                raise exception.NetworkError(reason=reason) from exc
             except ks_exc.ClientException as exc:
-                raise exception.NetworkError(reason=str(exc)) from exc
+                raise exception.NetworkServiceUnavailable(
+                    reason="%s %s: %s" % (method, path, exc)) from exc
         if resp.status_code == 204 or not resp.content:
             return None
         return resp.json()

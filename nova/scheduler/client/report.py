@@ -81,7 +81,10 @@ def safe_connect(fn):
             LOG.warning("Placement service credentials do not work.")
         except ks_exc.DiscoveryFailure:
             LOG.warning("Discovering suitable URL for placement API failed.")
-        except ks_exc.ConnectFailure:
+        except ks_exc.ConnectTimeout:
+            LOG.warning("Placement API service did not answer within [placement] "
+                        "timeout (%ss).", CONF.placement.timeout)
+        except ks_exc.ConnectionError:
             LOG.warning("Placement API service is not responding.")
         return None
     return wrapper
