@@ -23,7 +23,8 @@ class DeleteOperations:
 
         Idempotent: a guest already gone, a network already released or an
         instance already deleted are not errors. If the networks cannot be
-        released (Neutron down) the instance ends in ERROR, to be deleted again.
+        released (Neutron down), or its allocation (Placement down), the instance
+        ends in ERROR, to be deleted again.
         """
         try:
             network_info = instance.get_network_info()
@@ -38,8 +39,9 @@ class DeleteOperations:
         # Neutron is back finishes the job; nothing is left behind unrecorded.
         self.network_api.deallocate_for_instance(context, instance)
         # Release the claim first: once the server is gone from the API, its
-        # resources are free again (Placement usages, quotas).
-        operation.release_allocation(self.reportclient, context, instance)
+        # resources are free again (Placement usages, quotas). A Placement that
+        # cannot do it leaves the instance in ERROR, to be deleted again.
+        self._release_allocation_or_fail(context, instance)
         instance.power_state = power_state.NOSTATE
         instance.vm_state = vm_states.DELETED
         instance.task_state = None
@@ -52,3 +54,15 @@ class DeleteOperations:
         operation.tell_schedulers(self.scheduler_client, context, self.host, instance,
                                   deleted=True)
         LOG.info("Instance %s deleted from %s.", instance.uuid, self.host)
+
+    def _release_allocation_or_fail(self, context, instance):
+        try:
+            released = self.reportclient.delete_allocation_for_instance(
+                context, instance.uuid, force=True)
+        except exception.AllocationDeleteFailed as exc:
+            raise exception.ServiceUnavailable(
+                service="placement", reason=exc.format_message()) from exc
+        if released is None:  # Placement could not be reached (logged)
+            raise exception.ServiceUnavailable(
+                service="placement",
+                reason="the allocation of instance %s could not be released" % instance.uuid)

@@ -254,3 +254,19 @@ def test_delete_while_neutron_is_down_finishes_once_it_is_back(stack):
     stack.cloud.wait_for_gone(server["id"])
     assert stack.standin.ports == {}
     inprocess.wait_for(lambda: not stack.usages(), timeout=10, what="allocation released")
+
+
+def test_delete_while_placement_is_down_finishes_once_it_is_back(stack):
+    server = stack.boot()
+    stack.placement.down()
+    status, _h, body = stack.request("DELETE", "/servers/%s" % server["id"])
+    assert status == 204, body
+    failed = stack.wait_status(server["id"], "ERROR")
+    assert "placement service" in failed["fault"]["message"], failed["fault"]
+    stack.placement.up()
+    assert stack.usages()
+    status, _h, body = stack.request("DELETE", "/servers/%s" % server["id"])
+    assert status == 204, body
+    stack.cloud.wait_for_gone(server["id"])
+    assert stack.standin.ports == {}
+    assert not stack.usages()

@@ -35,6 +35,7 @@ from nova import service_auth
 from tests.functional import inprocess
 from tests.functional import neutron_standin
 from tests.functional import stack_fixture
+from tests import ksa_conf
 from tests.integration import keystone_counting
 from tests.integration import keystone_fixture
 
@@ -144,6 +145,8 @@ def stack(tmp_path_factory):
         for (group, name), value in overrides.items():
             CONF.set_override(name, value, group=group)
         stops.append(lambda: [CONF.clear_override(n, group=g) for (g, n) in overrides])
+        stops.append(lambda: ksa_conf.release_required_plugin_opts(
+            CONF, {g for (g, _n) in overrides}))
         service_auth.reset()
         stops.append(service_auth.reset)
 

@@ -12,8 +12,10 @@ from nova.image import glance
 from nova.network import neutron_client
 from nova.scheduler.client import report
 from nova import service_auth
+from tests import ksa_conf
 
 CONF = nova.conf.CONF
+
 
 
 @pytest.fixture
@@ -29,6 +31,7 @@ def conf():
     yield override
     for group, name in set_:
         CONF.clear_override(name, group=group)
+    ksa_conf.release_required_plugin_opts(CONF, {group for group, _name in set_})
     service_auth.reset()
 
 
@@ -47,12 +50,12 @@ def _in_threads(fn, count=8):
     return results
 
 
-def _register(group, auth_type):
+def _register(conf, group, auth_type):
     CONF.register_opts(ks_loading.get_auth_plugin_conf_options(auth_type), group=group)
 
 
 def _password(conf, group, user="nova"):
-    _register(group, "password")
+    _register(conf, group, "password")
     conf(group, auth_type="password", auth_url="http://127.0.0.1:1/v3", username=user, password="pw",
          project_name="service", user_domain_id="default", project_domain_id="default")
 
@@ -93,7 +96,7 @@ def test_neutron_clients_share_session_and_admin_plugin(conf):
 
 
 def test_service_token_is_sent_beside_the_user_token(conf):
-    _register("service_user", "admin_token")
+    _register(conf, "service_user", "admin_token")
     conf("service_user", send_service_user_token=True, auth_type="admin_token",
          token="svc-token", endpoint="http://127.0.0.1:1")
     user_ctx = nova_context.RequestContext(user_id="u", project_id="p", auth_token="tok")
