@@ -73,7 +73,9 @@ def _auth_for(context):
     """The caller's token (a new plugin per request); without one nova's [glance]
     credentials (one plugin per process), else a noauth token; wrapped with the
     [service_user] token when that is configured."""
-    auth = service_auth.user_auth(context) or service_auth.conf_auth("glance")
+    auth = service_auth.user_auth(context)
+    if auth is None:
+        auth = service_auth.conf_auth("glance")
     if auth is None:
         auth = service_auth.UserTokenAuth(_noauth_token(context), None)
     return service_auth.with_service_token(auth)
