@@ -26,6 +26,7 @@ from tests.functional import stack_fixture
 
 CONF = inprocess.CONF
 USER = {"user": "u1", "project": "p1"}
+PLACEMENT_TIMEOUT = 5
 
 
 class Stack:
@@ -85,6 +86,9 @@ def stack(tmp_path, monkeypatch):
         conf.set_override("auth_type", None, group="placement")
 
     monkeypatch.setattr(embedded.EmbeddedPlacement, "configure_client", configure_client)
+    # Report clients keep their adapter from their first use: the timeout is set
+    # before the services start.
+    CONF.set_override("timeout", PLACEMENT_TIMEOUT, group="placement")
     service_auth.reset()
     cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch)
     try:
@@ -217,12 +221,18 @@ def test_build_fails_when_neutron_is_slow_during_port_creation(stack):
     assert stack.standin.ports == {}
 
 
-@pytest.mark.parametrize("outage", ["down", "5xx"])
+def _candidates(method, path):
+    return path.startswith("/allocation_candidates")
+
+
+@pytest.mark.parametrize("outage", ["down", "5xx", "slow"])
 def test_build_fails_naming_placement_when_it_is_unavailable(stack, outage):
     if outage == "down":
         stack.placement.down()
+    elif outage == "5xx":
+        stack.placement.fail(503, when=_candidates)
     else:
-        stack.placement.fail(503, when=lambda m, p: p.startswith("/allocation_candidates"))
+        stack.placement.slow(PLACEMENT_TIMEOUT + 3, when=_candidates)
     status, _h, body = stack.create()
     assert status == 202, body
     server = stack.wait_status(body["server"]["id"], "ERROR")
