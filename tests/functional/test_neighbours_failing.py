@@ -280,3 +280,26 @@ def test_delete_while_placement_is_down_finishes_once_it_is_back(stack):
     stack.cloud.wait_for_gone(server["id"])
     assert stack.standin.ports == {}
     assert not stack.usages()
+
+
+def test_local_delete_while_neutron_is_down_answers_503_and_keeps_the_server(stack):
+    """The server's compute is down, so the API deletes it itself: not without
+    releasing its ports."""
+    server = stack.boot()
+    status, _h, body = stack.cloud.request("GET", "/servers/%s" % server["id"])  # as admin
+    host = body["server"]["OS-EXT-SRV-ATTR:host"]
+    status, _h, body = stack.cloud.request(
+        "PUT", "/os-services/force-down",
+        {"host": host, "binary": "nova-compute", "forced_down": True}, version="2.11")
+    assert status == 200, body
+    stack.neutron.down()
+    status, _h, body = stack.request("DELETE", "/servers/%s" % server["id"])
+    assert status == 503, body
+    assert "network service (Neutron)" in _fault(body, 503)
+    assert stack.server(server["id"])["status"] == "ACTIVE"
+    stack.neutron.up()
+    status, _h, body = stack.request("DELETE", "/servers/%s" % server["id"])
+    assert status == 204, body
+    stack.cloud.wait_for_gone(server["id"])
+    assert stack.standin.ports == {}
+    inprocess.wait_for(lambda: not stack.usages(), timeout=10, what="allocation released")
