@@ -141,7 +141,10 @@ class ActionOperations:
                 raise
             except Exception:
                 LOG.exception("Could not release the networks of %s", instance.uuid)
-        self._release_allocation_or_fail(context, instance)
+        if instance.host:
+            self._release_allocation_or_fail(context, instance)
+        else:  # never placed: a claim is unlikely, its release best effort
+            self._release_allocation(context, instance)
         self._queue_mapping_for_delete(context, instance.uuid)
         instance.vm_state = vm_states.DELETED
         instance.task_state = None
