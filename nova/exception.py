@@ -60,6 +60,15 @@ class Conflict(NovaException):
     code = 409
 
 
+class ServiceUnavailable(NovaException):
+    """A service nova depends on (Neutron, Glance, Placement) could not be reached,
+    answered with a server error (503), or did not answer in time (504). The API
+    renders it with its code and message, which names the service."""
+    msg_fmt = "The %(service)s service is unavailable: %(reason)s"
+    code = 503
+    safe = True
+
+
 class ObjectActionError(NovaException):
     msg_fmt = "Object action %(action)s failed because: %(reason)s"
 
@@ -387,9 +396,13 @@ class ImageDownloadFailed(NovaException):
     msg_fmt = "Failed to download image %(image_href)s: %(reason)s"
 
 
-class GlanceConnectionFailed(NovaException):
+class GlanceConnectionFailed(ServiceUnavailable):
     msg_fmt = "Connection to the image service at %(server)s failed: %(reason)s"
-    code = 503
+
+
+class ImageServiceTimeout(GlanceConnectionFailed):
+    msg_fmt = "The image service at %(server)s did not answer in time: %(reason)s"
+    code = 504
 
 
 # --- networking (nova/network: the flat network and Neutron) ---
@@ -485,6 +498,15 @@ class InvalidFixedIpAndMaxCountRequest(Invalid):
 
 class NetworkError(NovaException):
     msg_fmt = "Network service error: %(reason)s"
+
+
+class NetworkServiceUnavailable(ServiceUnavailable, NetworkError):
+    msg_fmt = "The network service (Neutron) is unavailable: %(reason)s"
+
+
+class NetworkServiceTimeout(NetworkServiceUnavailable):
+    msg_fmt = "The network service (Neutron) did not answer in time: %(reason)s"
+    code = 504
 
 
 # --- Placement (the report client, nova/scheduler/client/report.py) ---

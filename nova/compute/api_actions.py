@@ -81,10 +81,10 @@ class ActionOperations:
             self.compute_rpcapi.terminate_instance(instance._context, instance)
             return
         self._record_action(context, instance, "delete")
-        self._queue_mapping_for_delete(context, instance.uuid)
         if not instance.host or not self._compute_is_up(context, instance):
             self._local_delete(context, instance)
             return
+        self._queue_mapping_for_delete(context, instance.uuid)
         self.compute_rpcapi.check_instance_action("terminate_instance")
         instance.task_state = task_states.DELETING
         try:
@@ -135,9 +135,17 @@ class ActionOperations:
                 from nova.network import api as network_api
                 network_api.get_network_api().deallocate_for_instance(
                     instance._context, instance)
+            except exception.ServiceUnavailable:
+                # Neutron down: nothing is changed and the API answers 503; the
+                # server (and its ports) stay until a delete once it is back.
+                raise
             except Exception:
                 LOG.exception("Could not release the networks of %s", instance.uuid)
-        self._release_allocation(context, instance)
+        if instance.host:
+            self._release_allocation_or_fail(context, instance)
+        else:  # never placed: a claim is unlikely, its release best effort
+            self._release_allocation(context, instance)
+        self._queue_mapping_for_delete(context, instance.uuid)
         # Nobody opens the console of a deleted server (its host cannot say so).
         try:
             objects.ConsoleAuthToken.clean_console_auths_for_instance(instance._context,
@@ -152,6 +160,20 @@ class ActionOperations:
             instance.destroy()
         except exception.InstanceNotFound:
             pass
+
+    def _release_allocation_or_fail(self, context, instance):
+        """Release the claim; a Placement that cannot answers the API with 503 and the
+        server stays, to be deleted again."""
+        try:
+            released = self.report_client.delete_allocation_for_instance(
+                context, instance.uuid, force=True)
+        except exception.AllocationDeleteFailed as exc:
+            raise exception.ServiceUnavailable(
+                service="placement", reason=exc.format_message()) from exc
+        if released is None:  # Placement could not be reached (logged)
+            raise exception.ServiceUnavailable(
+                service="placement",
+                reason="the allocation of instance %s could not be released" % instance.uuid)
 
     def _release_allocation(self, context, instance):
         try:

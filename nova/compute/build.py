@@ -32,7 +32,7 @@ _NOT_RESCHEDULED = (exception.BuildAbortException, exception.UnexpectedTaskState
                     exception.FlavorDiskSmallerThanImage,
                     exception.FlavorDiskSmallerThanMinDisk,
                     exception.FlavorMemoryTooSmall, exception.ImageNotActive,
-                    exception.ImageUnacceptable)
+                    exception.ImageUnacceptable, exception.ServiceUnavailable)
 
 # The task states of a build on this host (any of them may be the one in the
 # database when a step fails).
@@ -141,6 +141,7 @@ class BuildOperations:
     @staticmethod
     def _reschedulable(exc):
         """Whether another host may succeed where this one failed with ``exc``."""
+        # Neutron, Glance or Placement being down is the same from every host.
         return CONF.scheduler.max_attempts > 1 and not isinstance(exc, _NOT_RESCHEDULED)
 
     def _reschedule(self, context, instance, image, request_spec, filter_properties,

@@ -22,7 +22,9 @@ class DeleteOperations:
         """Destroy the guest, release its networks and allocation, delete the record.
 
         Idempotent: a guest already gone, a network already released or an
-        instance already deleted are not errors.
+        instance already deleted are not errors. If the networks cannot be
+        released (Neutron down), or its allocation (Placement down), the instance
+        ends in ERROR, to be deleted again.
         """
         try:
             network_info = instance.get_network_info()
@@ -34,13 +36,14 @@ class DeleteOperations:
             self.driver.destroy(context, instance, network_info)
         except exception.InstanceNotFound:
             pass
-        try:
-            self.network_api.deallocate_for_instance(context, instance)
-        except Exception:
-            LOG.exception("Could not release the networks of %s", instance.uuid)
+        # Neutron unreachable: the instance stays (ERROR, with a fault naming
+        # the network service) with its ports and allocation, and a delete once
+        # Neutron is back finishes the job; nothing is left behind unrecorded.
+        self.network_api.deallocate_for_instance(context, instance)
         # Release the claim first: once the server is gone from the API, its
-        # resources are free again (Placement usages, quotas).
-        operation.release_allocation(self.reportclient, context, instance)
+        # resources are free again (Placement usages, quotas). A Placement that
+        # cannot do it leaves the instance in ERROR, to be deleted again.
+        self._release_allocation_or_fail(context, instance)
         instance.power_state = power_state.NOSTATE
         instance.vm_state = vm_states.DELETED
         instance.task_state = None
@@ -53,3 +56,15 @@ class DeleteOperations:
         operation.tell_schedulers(self.scheduler_client, context, self.host, instance,
                                   deleted=True)
         LOG.info("Instance %s deleted from %s.", instance.uuid, self.host)
+
+    def _release_allocation_or_fail(self, context, instance):
+        try:
+            released = self.reportclient.delete_allocation_for_instance(
+                context, instance.uuid, force=True)
+        except exception.AllocationDeleteFailed as exc:
+            raise exception.ServiceUnavailable(
+                service="placement", reason=exc.format_message()) from exc
+        if released is None:  # Placement could not be reached (logged)
+            raise exception.ServiceUnavailable(
+                service="placement",
+                reason="the allocation of instance %s could not be released" % instance.uuid)

@@ -21,6 +21,7 @@ from nova.conf import neutron
 from nova.conf import placement
 from nova.conf import quota
 from nova.conf import scheduler
+from nova.conf import service_user
 from nova.conf import spice
 from nova.conf import upgrade_levels
 from nova.conf import vendordata
@@ -33,7 +34,8 @@ CONF = cfg.CONF
 # Groups in the order the sample configuration lists them.
 MODULES = (default, configdrive, all_in_one, api, cache, console, database, compute, conductor,
            filter_scheduler, flat_network, glance, image_cache, image_store, libvirt, neutron,
-           placement, quota, scheduler, spice, upgrade_levels, vendordata, vmware, vnc, wsgi)
+           placement, quota, scheduler, service_user, spice, upgrade_levels, vendordata,
+           vmware, vnc, wsgi)
 
 
 def register_all(conf):

@@ -22,7 +22,6 @@ import os
 import time
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 from oslo_utils import timeutils
@@ -48,9 +47,6 @@ _GENERATED = ("self", "file", "schema", "stores")
 _JSON_PROPERTIES = ("block_device_mapping", "mappings")
 
 
-_UserAuth = service_auth.UserTokenAuth
-
-
 def _noauth_token(context):
     if context is None or (context.is_admin and not context.user_id):
         return "admin:admin"
@@ -74,14 +70,15 @@ def _endpoint_override():
 
 
 def _auth_for(context):
-    if context is not None and getattr(context, "user_auth_plugin", None):
-        return context.user_auth_plugin
-    if context is not None and context.auth_token:
-        return _UserAuth(context.auth_token, getattr(context, "service_catalog", None))
-    service_auth = ks_loading.load_auth_from_conf_options(CONF, "glance")
-    if service_auth is not None:
-        return service_auth
-    return _UserAuth(_noauth_token(context), None)
+    """The caller's token (a new plugin per request); without one nova's [glance]
+    credentials (one plugin per process), else a noauth token; wrapped with the
+    [service_user] token when that is configured."""
+    auth = service_auth.user_auth(context)
+    if auth is None:
+        auth = service_auth.conf_auth("glance")
+    if auth is None:
+        auth = service_auth.UserTokenAuth(_noauth_token(context), None)
+    return service_auth.with_service_token(auth)
 
 
 def _message(response):
@@ -113,10 +110,14 @@ def _translate_error(exc, image_id, on_conflict=None):
         return (on_conflict or exception.ImageConflict)(image_id=image_id, reason=message)
     if status == 413:
         return exception.ImageQuotaExceeded(image_id=image_id)
+    server = _endpoint_override() or "catalog"
+    if isinstance(exc, ks_exc.ConnectTimeout):
+        return exception.ImageServiceTimeout(
+            server=server, reason="no answer within [glance] timeout (%ss)"
+            % CONF.glance.timeout)
     if isinstance(exc, (ks_exc.ConnectionError, ks_exc.EndpointNotFound,
-                        ks_exc.DiscoveryFailure)) or status in (502, 503, 504):
-        return exception.GlanceConnectionFailed(server=_endpoint_override() or "catalog",
-                                                reason=message)
+                        ks_exc.DiscoveryFailure)) or (status or 0) >= 500:
+        return exception.GlanceConnectionFailed(server=server, reason=message)
     return exception.NovaException("Image service error for %s: %s" % (image_id, message))
 
 
@@ -176,10 +177,8 @@ class GlanceClient:
 
     def __init__(self, context):
         self.context = context
-        session = ks_loading.load_session_from_conf_options(CONF, "glance")
-        self.adapter = ks_loading.load_adapter_from_conf_options(
-            CONF, "glance", session=session, auth=_auth_for(context),
-            endpoint_override=_endpoint_override())
+        self.adapter = service_auth.adapter("glance", _auth_for(context),
+                                            endpoint_override=_endpoint_override())
 
     def _url(self, path):
         base = self.adapter.get_endpoint()
@@ -199,7 +198,7 @@ class GlanceClient:
                 return self.adapter.request(self._url(path), method, headers=headers,
                                             raise_exc=True, **kwargs)
             except (ks_exc.ConnectionError, ks_exc.ServiceUnavailable) as exc:
-                if attempt >= attempts:
+                if attempt >= attempts or isinstance(exc, ks_exc.ConnectTimeout):
                     raise _translate_error(exc, image_id, on_conflict) from exc
                 LOG.warning("Image service %s %s failed (attempt %d of %d): %s",
                             method, path, attempt, attempts, exc)

@@ -8,7 +8,6 @@ both send a noauth token of the form ``user:project`` to endpoint_override.
 """
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
@@ -20,9 +19,6 @@ CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-_TokenAuth = service_auth.UserTokenAuth
-
-
 def _noauth_token(context, admin):
     if admin or context is None:
         return "admin:admin"
@@ -30,15 +26,15 @@ def _noauth_token(context, admin):
 
 
 def _auth_for(context, admin):
-    if not admin and context is not None:
-        if getattr(context, "user_auth_plugin", None):
-            return context.user_auth_plugin
-        if context.auth_token:
-            return _TokenAuth(context.auth_token, getattr(context, "service_catalog", None))
-    service_auth = ks_loading.load_auth_from_conf_options(CONF, "neutron")
-    if service_auth is not None:
-        return service_auth
-    return _TokenAuth(_noauth_token(context, admin))
+    """The caller's token (new plugin per request) unless ``admin`` or the context has
+    none; then nova's [neutron] credentials (one plugin per process); without Keystone
+    a noauth token. Wrapped with the [service_user] token when that is configured."""
+    auth = None if admin else service_auth.user_auth(context)
+    if auth is None:
+        auth = service_auth.conf_auth("neutron")
+    if auth is None:
+        auth = service_auth.UserTokenAuth(_noauth_token(context, admin))
+    return service_auth.with_service_token(auth)
 
 
 def _error(response):
@@ -59,10 +55,7 @@ class NeutronClient:
     def __init__(self, context, admin=False):
         self.context = context
         self.admin = admin
-        auth = _auth_for(context, admin)
-        session = ks_loading.load_session_from_conf_options(CONF, "neutron", auth=auth)
-        self.adapter = ks_loading.load_adapter_from_conf_options(
-            CONF, "neutron", session=session, auth=auth)
+        self.adapter = service_auth.adapter("neutron", _auth_for(context, admin))
 
     def _url(self, path):
         base = self.adapter.get_endpoint()
@@ -85,9 +78,16 @@ class NeutronClient:
                 resp = self.adapter.request(self._url(path), method, raise_exc=True,
                                             connect_retries=0, **kwargs)
                 break
+            except ks_exc.ConnectTimeout as exc:
+                # No retry: the request may have been done (and a slow Neutron
+                # asked again only gets slower).
+                raise exception.NetworkServiceTimeout(
+                    reason="%s %s: no answer within [neutron] timeout (%ss)"
+                    % (method, path, CONF.neutron.timeout)) from exc
             except ks_exc.ConnectFailure as exc:
                 if attempt >= attempts:
-                    raise exception.NetworkError(reason=str(exc)) from exc
+                    raise exception.NetworkServiceUnavailable(
+                        reason="%s %s: %s" % (method, path, exc)) from exc
                 LOG.warning("Neutron %s %s failed to connect (attempt %d of %d)",
                             method, path, attempt, attempts)
             except ks_exc.HttpError as exc:
@@ -98,10 +98,13 @@ class NeutronClient:
                     raise exception.PortLimitExceeded() from exc
                 if exc.http_status == 409 and kind == "OverQuota":
                     raise exception.PortLimitExceeded() from exc
-                raise exception.NetworkError(
-                    reason="%s %s: %s %s" % (method, path, exc.http_status, message)) from exc
+                reason = "%s %s: %s %s" % (method, path, exc.http_status, message)
+                if exc.http_status >= 500:
+                    raise exception.NetworkServiceUnavailable(reason=reason) from exc
+                raise exception.NetworkError(reason=reason) from exc
             except ks_exc.ClientException as exc:
-                raise exception.NetworkError(reason=str(exc)) from exc
+                raise exception.NetworkServiceUnavailable(
+                    reason="%s %s: %s" % (method, path, exc)) from exc
         if resp.status_code == 204 or not resp.content:
             return None
         return resp.json()

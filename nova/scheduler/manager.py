@@ -123,7 +123,9 @@ class SchedulerManager(manager.Manager):
             self.placement_client.get_allocation_candidates(context, resources)
         if alloc_reqs is None:
             LOG.error("Placement did not answer the allocation candidates query")
-            raise exception.NoValidHost(reason="")
+            raise exception.NoValidHost(
+                reason="The placement service did not answer the allocation "
+                       "candidates query.")
         if not alloc_reqs:
             LOG.info("Placement found no allocation candidates for %s",
                      resources.to_querystring())

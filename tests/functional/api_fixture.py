@@ -200,6 +200,12 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     monkeypatch.setattr(main_db_api, "DISABLE_DB_ACCESS", False)
     monkeypatch.setattr(objects_base.NovaObject, "indirection_api", None)
     monkeypatch.setattr(nova_context, "_CELL_CACHE", {})
+    # The compute API objects of the route modules keep their Placement client (and
+    # its endpoint) from first use: each test's API starts with none.
+    from nova.api.openstack.compute import server_actions, server_create
+    from nova.api.openstack.compute import server_diagnostics, servers
+    for module in (server_actions, server_create, server_diagnostics, servers):
+        monkeypatch.setattr(module.COMPUTE, "_report_client", None, raising=False)
     policy.reset()
     # The policy defaults only: no policy file of the machine is read.
     policy_conf = cfg.ConfigOpts()

@@ -127,8 +127,8 @@ class Cloud:
         return self.placement.get("/usages?project_id=%s" % project, version="1.9")["usages"]
 
 
-def start_cloud(tmp_path, monkeypatch, compute_hosts=COMPUTE_HOSTS):
-    api, stop_api = api_fixture.start_api(tmp_path, monkeypatch)
+def start_cloud(tmp_path, monkeypatch, compute_hosts=COMPUTE_HOSTS, api_overrides=None):
+    api, stop_api = api_fixture.start_api(tmp_path, monkeypatch, api_overrides)
     stops = [stop_api]
     try:
         placement, stop_placement = placement_fixture.start_placement(tmp_path)

@@ -15,22 +15,16 @@ auth_type.
 """
 
 import base64
-import threading
-
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 import nova.conf
+from nova import service_auth
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 AUTH_GROUP = "vendordata_dynamic_auth"
-
-_lock = threading.Lock()
-_session = None
-
 
 class DynamicVendorDataFailed(Exception):
     """A dynamic vendordata target failed and failures are fatal."""
@@ -56,24 +50,14 @@ def static_data():
 
 
 def _get_session():
-    global _session
-    with _lock:
-        if _session is None:
-            auth = None
-            if CONF[AUTH_GROUP].auth_type:
-                auth = ks_loading.load_auth_from_conf_options(CONF, AUTH_GROUP)
-            session = ks_loading.load_session_from_conf_options(CONF, AUTH_GROUP, auth=auth)
-            if CONF.api.vendordata_dynamic_ssl_certfile:
-                session.verify = CONF.api.vendordata_dynamic_ssl_certfile
-            _session = session
-        return _session
+    """The process's session and auth plugin of [vendordata_dynamic_auth] (shared by
+    every request; see nova.service_auth)."""
+    return service_auth.session(AUTH_GROUP), service_auth.conf_auth(AUTH_GROUP)
 
 
 def reset():
     """Forget the session (after a configuration change; tests)."""
-    global _session
-    with _lock:
-        _session = None
+    service_auth.reset()
 
 
 def _request_body(md):
@@ -84,13 +68,16 @@ def _request_body(md):
             "metadata": dict(md.meta), "boot-roles": [r for r in roles.split(",") if r]}
 
 
-def _ask(session, name, url, body):
+def _ask(session, auth, name, url, body):
+    kwargs = {}
+    if CONF.api.vendordata_dynamic_ssl_certfile:
+        kwargs["verify"] = CONF.api.vendordata_dynamic_ssl_certfile
     try:
-        resp = session.post(url, json=body, raise_exc=False,
+        resp = session.post(url, json=body, raise_exc=False, auth=auth,
                             headers={"Accept": "application/json"},
                             timeout=(CONF.api.vendordata_dynamic_connect_timeout,
                                      CONF.api.vendordata_dynamic_read_timeout),
-                            authenticated=bool(session.auth))
+                            authenticated=auth is not None, **kwargs)
     except (ks_exc.ClientException, OSError) as exc:
         return None, "%s" % exc
     if resp.status_code not in (200, 201, 202):
@@ -108,7 +95,7 @@ def dynamic_data(md):
     targets = [t for t in CONF.api.vendordata_dynamic_targets if t]
     if not targets:
         return {}
-    session = _get_session()
+    session, auth = _get_session()
     body = _request_body(md)
     result = {}
     for target in targets:
@@ -116,7 +103,7 @@ def dynamic_data(md):
         if not sep or not name or not url:
             LOG.warning("Dynamic vendordata target %r is not NAME@URL; skipped", target)
             continue
-        answer, error = _ask(session, name, url, body)
+        answer, error = _ask(session, auth, name, url, body)
         if error is not None:
             LOG.warning("Dynamic vendordata target %s (%s) failed for instance %s: %s",
                         name, url, md.uuid, error)

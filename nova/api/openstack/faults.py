@@ -87,7 +87,8 @@ def fault_for(exc, request):
     fault with its message; anything else, and any error a route function
     did not declare, is a logged 500 ``computeFault`` that names the error's
     class and the request id, never its text (unless the NovaException is
-    ``safe``).
+    ``safe``). A service nova depends on being unavailable is a 503 (504 for a
+    timeout) whose message names the service.
     """
     if isinstance(exc, webob.exc.HTTPException):
         code = exc.status_int
@@ -97,6 +98,12 @@ def fault_for(exc, request):
                    if exc.headers.get(name)}
         return fault_response(code, exc.explanation or str(exc), request, headers)
     if isinstance(exc, exception.NovaException) and int(exc.code or 500) < 500:
+        return fault_response(int(exc.code), exc.format_message(), request)
+    if isinstance(exc, exception.ServiceUnavailable):
+        LOG.warning("%(method)s %(path)s (request %(rid)s): %(exc)s",
+                    {"method": request.method, "path": request.path,
+                     "rid": request.environ.get("openstack.request_id", "-"),
+                     "exc": exc.format_message()})
         return fault_response(int(exc.code), exc.format_message(), request)
     where = "API method %s" % exc.where if isinstance(exc, UnexpectedError) \
         else "the API"

@@ -155,8 +155,9 @@ def action_function(req, actions):
     return func
 
 
-# Quota errors (TooManyInstances is an OverQuota) are expected wherever they occur.
-_ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota)
+# Quota errors (TooManyInstances is an OverQuota) and a service nova depends on
+# being unavailable are expected wherever they occur.
+_ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota, exception.ServiceUnavailable)
 
 
 def _passes_through(exc, codes):

@@ -23,7 +23,6 @@ import threading
 import time
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import token_endpoint
 from oslo_log import log as logging
 import os_traits
@@ -31,6 +30,7 @@ import os_traits
 import nova.conf
 from nova.compute import provider_tree
 from nova import exception
+from nova import service_auth
 from nova.scheduler.client import placement_versions as versions
 
 CONF = nova.conf.CONF
@@ -81,7 +81,10 @@ def safe_connect(fn):
             LOG.warning("Placement service credentials do not work.")
         except ks_exc.DiscoveryFailure:
             LOG.warning("Discovering suitable URL for placement API failed.")
-        except ks_exc.ConnectFailure:
+        except ks_exc.ConnectTimeout:
+            LOG.warning("Placement API service did not answer within [placement] "
+                        "timeout (%ss).", CONF.placement.timeout)
+        except ks_exc.ConnectionError:
             LOG.warning("Placement API service is not responding.")
         return None
     return wrapper
@@ -102,17 +105,16 @@ def error_detail(resp):
         return resp.text
 
 
-def build_adapter(conf=CONF):
-    """A keystoneauth1 Adapter for Placement configured from [placement]."""
-    group = "placement"
-    auth_type = conf[group].auth_type
-    if auth_type in (None, "", "none", "noauth"):
-        endpoint = conf[group].endpoint_override
-        auth = token_endpoint.Token(endpoint, NOAUTH_ADMIN_TOKEN)
-    else:
-        auth = ks_loading.load_auth_from_conf_options(conf, group)
-    session = ks_loading.load_session_from_conf_options(conf, group, auth=auth)
-    return ks_loading.load_adapter_from_conf_options(conf, group, session=session, auth=auth)
+def build_adapter():
+    """A keystoneauth1 Adapter for Placement configured from [placement].
+
+    The session and the credentials' plugin (and so its token) are the
+    process's shared ones (nova.service_auth), whichever report client asks.
+    """
+    auth = service_auth.conf_auth("placement")
+    if auth is None:
+        auth = token_endpoint.Token(CONF.placement.endpoint_override, NOAUTH_ADMIN_TOKEN)
+    return service_auth.adapter("placement", auth)
 
 
 class SchedulerReportClient:

@@ -32,6 +32,10 @@ def _raise(req, kind):
         raise exception.TooManyInstances(overs="cores", req=4, used=8, allowed=10)
     if kind == "safe":
         raise _SafeFailure(why="disk full")
+    if kind == "neutron-down":  # undeclared 503: a service nova needs is unavailable
+        raise exception.NetworkServiceUnavailable(reason="GET /networks: refused")
+    if kind == "glance-slow":
+        raise exception.ImageServiceTimeout(server="http://glance", reason="30s")
     if kind == "retry":
         exc = webob.exc.HTTPBadRequest(explanation="Slow down")
         exc.headers["Retry-After"] = "5"
@@ -135,3 +139,21 @@ def test_fault_wrapper_renders_errors_from_outside_the_router():
     status, _h, body = _call(app, "GET", "/other")
     assert status == 500 and "not for users" not in json.dumps(body)
     assert body["computeFault"]["message"].endswith("\nRuntimeError")
+
+
+def test_a_service_nova_needs_being_unavailable_is_a_503_or_504_naming_it(monkeypatch,
+                                                                          caplog):
+    caplog.set_level(logging.WARNING, logger="nova.api.openstack.faults")
+    app = _app(monkeypatch)
+    status, _h, body = _call(app, "GET", "/errors/neutron-down")
+    assert status == 503
+    assert body == {"serviceUnavailable": {
+        "code": 503,
+        "message": "The network service (Neutron) is unavailable: GET /networks: refused"}}
+    status, _h, body = _call(app, "GET", "/errors/glance-slow")
+    assert status == 504
+    assert body == {"computeFault": {
+        "code": 504,
+        "message": "The image service at http://glance did not answer in time: 30s"}}
+    # Logged as warnings, without a traceback.
+    assert not [r for r in caplog.records if r.exc_info]
