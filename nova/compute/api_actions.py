@@ -130,21 +130,24 @@ class ActionOperations:
     def _local_delete(self, context, instance):
         """Delete a server whose host cannot do it (none, or its compute is down)."""
         LOG.info("Deleting instance %s locally (host %s).", instance.uuid, instance.host)
+        # The allocation first: a Placement that cannot release it answers 503
+        # before anything else has changed (a release done twice is harmless
+        # when Neutron fails next and the delete is asked again).
+        if instance.host:
+            self._release_allocation_or_fail(context, instance)
+        else:  # never placed: a claim is unlikely, its release best effort
+            self._release_allocation(context, instance)
         if instance.host:
             try:
                 from nova.network import api as network_api
                 network_api.get_network_api().deallocate_for_instance(
                     instance._context, instance)
             except exception.ServiceUnavailable:
-                # Neutron down: nothing is changed and the API answers 503; the
-                # server (and its ports) stay until a delete once it is back.
+                # Neutron down: the API answers 503; the server (and its ports)
+                # stay until a delete once it is back.
                 raise
             except Exception:
                 LOG.exception("Could not release the networks of %s", instance.uuid)
-        if instance.host:
-            self._release_allocation_or_fail(context, instance)
-        else:  # never placed: a claim is unlikely, its release best effort
-            self._release_allocation(context, instance)
         self._queue_mapping_for_delete(context, instance.uuid)
         # Nobody opens the console of a deleted server (its host cannot say so).
         try:

@@ -35,6 +35,7 @@ from tests.functional import api_fixture
 from tests.functional import compute_seed
 from tests.functional import fuzz_routes
 from tests.functional import fuzz_strategies as fz
+from tests.functional import placement_fixture
 from tests.functional import server_seed
 
 ROUTES = fuzz_routes.all_routes()
@@ -134,6 +135,9 @@ def fuzzed(tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(api_version, "MAX_API_VERSION", fz.MAX_VERSION)
         api, cleanup = api_fixture.start_api(tmp_path, monkeypatch)
+        # A Placement to release the seeded server's (empty) allocation when a
+        # delete goes through: without one a delete answers 503, by design.
+        _placement, stop_placement = placement_fixture.start_placement(tmp_path)
         try:
             real = _seed(api)
             urls = [conf.api_database.connection] + [
@@ -147,6 +151,7 @@ def fuzzed(tmp_path_factory):
             finally:
                 dbs.close()
         finally:
+            stop_placement()
             cleanup()
 
 

@@ -238,6 +238,9 @@ class BootCluster:
                                   valid_interfaces="public")
         sections["neutron"] = dict(service_user, backend="neutron",
                                    valid_interfaces="public")
+        # Service tokens beside the user's on every call to a neighbour, as a
+        # production deployment sends them.
+        sections["service_user"] = dict(service_user, send_service_user_token="true")
 
     def manage(self, *args):
         conf = os.path.join(self.workdir, "manage.conf")
