@@ -81,6 +81,12 @@ class Env:
 @pytest.fixture(scope="module")
 def env():
     guest = _require()
+    # This module restarts libvirtd: no other module's guests meanwhile.
+    with realparts.libvirtd_lock():
+        yield from _env(guest)
+
+
+def _env(guest):
     import nova.conf
     from nova.virt.libvirt import driver as libvirt_driver
     conf = nova.conf.CONF
