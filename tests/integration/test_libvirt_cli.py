@@ -21,48 +21,25 @@ root, MariaDB or RabbitMQ.
 
 import json
 import os
-import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import time
-import uuid
 from wsgiref import simple_server
 
 import pytest
 
-from tests import libvirt_guest
 from tests import realparts
 from tests.integration import boot_cluster
+from tests.integration import libvirt_cluster
 from tests.integration import nova_procs
 
-try:
-    import libvirt
-except ImportError:     # pragma: no cover - reported by _require
-    libvirt = None
+libvirt = libvirt_cluster.libvirt
 
 OPENSTACK = os.path.join(nova_procs.VENV_BIN, "openstack")
 COMPUTE = "lvcompute"
 BOOT_TIMEOUT = 180      # software emulation on a loaded two-core machine
 MICROVERSION = "2.79"
-
-
-def _require():
-    if libvirt is None:
-        realparts.missing("libvirt-python is not installed")
-    for tool, package in (("qemu-system-x86_64", "qemu-system-x86"),
-                          ("qemu-img", "qemu-utils")):
-        if shutil.which(tool) is None:
-            realparts.missing("%s is not installed" % package)
-    if not os.path.exists("/var/run/libvirt/libvirt-sock"):
-        realparts.missing("libvirtd is not running (start it with `libvirtd -d`)")
-    if os.geteuid() != 0:
-        realparts.missing("the whole-stack libvirt test runs as root (qemu:///system)")
-    try:
-        return libvirt_guest.build()
-    except libvirt_guest.GuestUnavailable as exc:
-        realparts.missing("cannot build the test guest: %s" % exc)
 
 
 def _wait(predicate, timeout, what, interval=0.5):
@@ -84,13 +61,14 @@ class _Quiet(simple_server.WSGIRequestHandler):
 class Stack:
     """The running deployment, the CLI pointed at it, and the host-side views."""
 
-    def __init__(self, cluster, workdir, guest, bridge, identity_port):
+    def __init__(self, cluster, run, guest, identity_port):
         self.cluster = cluster
-        self.workdir = workdir
+        self.run = run
+        self.workdir = run.workdir
         self.guest = guest
-        self.bridge = bridge
-        self.instances_path = os.path.join(workdir, "instances")
-        self.clouds_yaml = os.path.join(workdir, "clouds.yaml")
+        self.bridge = run.bridge
+        self.instances_path = run.instances_path
+        self.clouds_yaml = os.path.join(self.workdir, "clouds.yaml")
         root = "http://127.0.0.1:%d" % cluster.ports["api"]
         with open(self.clouds_yaml, "w") as f:
             json.dump({"clouds": {"lv": {
@@ -159,7 +137,7 @@ class Stack:
         """The libvirt domain of ``server_id`` or None, through a connection of
         its own (one shared across the tests would not survive a libvirtd
         restart)."""
-        conn = libvirt.open("qemu:///system")
+        conn = libvirt.open(libvirt_cluster.URI)
         try:
             return conn.lookupByUUIDString(server_id)
         except libvirt.libvirtError as exc:
@@ -186,74 +164,44 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack():
-    guest = _require()
+    guest = libvirt_cluster.require()
     with realparts.libvirtd_lock():
         yield from _deploy(guest)
 
 
 def _deploy(guest):
     from nova.cmd import all_identity
-    run = uuid.uuid4().hex[:6]
-    # Under /var/tmp, where the QEMU user can read the disks (pytest's are 0700).
-    workdir = tempfile.mkdtemp(prefix="nova-lv-cli-", dir="/var/tmp")
-    os.chmod(workdir, 0o755)
-    bridge = "brcli" + run
+    run = libvirt_cluster.Run(prefix="nova-lv-cli-")
     identity = simple_server.make_server("127.0.0.1", 0, all_identity.application,
                                          handler_class=_Quiet)
     threading.Thread(target=identity.serve_forever, daemon=True).start()
-    vhost = dbs = cluster = stack = None
+    vhost = dbs = cluster = None
     try:
         vhost = realparts.RabbitVhost()
         dbs = boot_cluster.ClusterDatabases.create()
         cluster = boot_cluster.BootCluster(
-            workdir, dbs, vhost.url, compute_hosts=(COMPUTE,), report_interval=2,
-            extra={"DEFAULT": {"instance_name_template": "nvcli%s-%%08x" % run},
-                   "flat_network": {"bridge": bridge}},
-            compute_extra={
-                "DEFAULT": {"compute_driver": "libvirt.LibvirtDriver",
-                            "instances_path": os.path.join(workdir, "instances"),
-                            "reboot_timeout": 90},
-                "libvirt": {"virt_type": "qemu", "connection_uri": "qemu:///system"},
-                "vnc": {"enabled": "true", "server_listen": "127.0.0.1",
-                        "server_proxyclient_address": "127.0.0.1"},
-                # Bases a deleted server no longer uses go at the next pass
-                # (a just-used base is younger than the minimum age).
-                "image_cache": {"manager_interval": 3,
-                                "remove_unused_original_minimum_age_seconds": 5},
-            })
+            run.workdir, dbs, vhost.url, compute_hosts=(COMPUTE,), report_interval=2,
+            extra=run.extra(),
+            # Bases a deleted server no longer uses go at the next pass (every
+            # 3 s); a just-used base is younger than the minimum age (5 s).
+            compute_extra=run.compute_extra(cache_age=5, cache_interval=3))
         cluster.start()
-        stack = Stack(cluster, workdir, guest, bridge, identity.server_port)
-        yield stack
+        yield Stack(cluster, run, guest, identity.server_port)
     finally:
         # Each step on its own: one that fails must not leave the others undone.
-        steps = [lambda: _remove_domains("nvcli%s-" % run)]
+        steps = [run.remove_domains]
         if cluster is not None:
             steps.append(cluster.stop)
         if dbs is not None:
             steps.append(dbs.drop)
         if vhost is not None:
             steps.append(vhost.delete)
-        steps += [identity.shutdown, identity.server_close,
-                  lambda: subprocess.run(["ip", "link", "del", bridge], capture_output=True),
-                  lambda: shutil.rmtree(workdir, ignore_errors=True)]
+        steps += [identity.shutdown, identity.server_close, run.cleanup]
         for step in steps:
             try:
                 step()
             except Exception as exc:    # noqa: BLE001 - report, go on cleaning
                 print("clean-up step failed: %r" % exc)
-
-
-def _remove_domains(prefix):
-    """Whatever a failed test left: the domains of this run, by name."""
-    conn = libvirt.open("qemu:///system")
-    try:
-        for dom in conn.listAllDomains(0):
-            if dom.name().startswith(prefix):
-                if dom.isActive():
-                    dom.destroy()
-                dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
-    finally:
-        conn.close()
 
 
 def test_images_uploaded_with_the_cli(stack):
@@ -443,3 +391,4 @@ def test_delete_leaves_nothing_behind(stack):
     assert all(not a for a in stack.cluster.provider_allocations().values())
     assert stack.cluster.usages() == {} or not any(stack.cluster.usages().values())
     assert stack.osc("server", "list") == []
+    assert stack.run.domains() == []
