@@ -21,7 +21,8 @@ POST /servers each, sent at once), per guest:
 - the CPU seconds of the nova daemons (with their finished children, such as
   qemu-img) from the POST until every guest is ACTIVE, per guest.
 
-    .venv/bin/python benchmarks/libvirt_boot.py [--concurrent 5] [--keep]
+    .venv/bin/python benchmarks/libvirt_boot.py [--concurrent 5] [--cases 1,5]
+                                                [--keep] [--debug]
 """
 
 import argparse
@@ -235,6 +236,10 @@ def main():
     parser.add_argument("--concurrent", type=int, default=5)
     parser.add_argument("--ram", type=int, default=192, help="MiB per guest")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--debug", action="store_true",
+                        help="debug logging in every daemon (to see where the time goes)")
+    parser.add_argument("--cases", default=None, metavar="N,N,...",
+                        help="guests per case after the cold one (default: 1,CONCURRENT)")
     args = parser.parse_args()
 
     try:
@@ -246,7 +251,7 @@ def main():
     dbs = boot_cluster.ClusterDatabases.create()
     # The image cache pass never runs during the measurements.
     cluster = boot_cluster.BootCluster(
-        run.workdir, dbs, vhost.url, compute_hosts=("lvcompute",), debug=False,
+        run.workdir, dbs, vhost.url, compute_hosts=("lvcompute",), debug=args.debug,
         report_interval=10, extra=run.extra(),
         compute_extra=run.compute_extra(cache_age=86400, cache_interval=3600))
     events = None
@@ -259,7 +264,9 @@ def main():
             events = LifecycleEvents()
             ids = libvirt_cluster.upload_guest(cluster, guest)
             flavor = cluster.create_flavor("lv.bench", 1, args.ram, 1, "lvb1")
-            cases = (("cold image cache", 1), ("warm", 1), ("warm", args.concurrent))
+            sizes = ([int(n) for n in args.cases.split(",")] if args.cases
+                     else [1, args.concurrent])
+            cases = [("cold image cache", 1)] + [("warm", n) for n in sizes]
             for number, (title, count) in enumerate(cases):
                 guests, cpu = boot_case(cluster, run, events, flavor, ids["machine"],
                                         count, "b%d" % number, guest.marker)
