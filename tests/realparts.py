@@ -137,7 +137,7 @@ LIBVIRTD_LOCK = os.environ.get("NOVA_TEST_LIBVIRTD_LOCK", "/var/tmp/nova-tests-l
 
 
 @contextlib.contextmanager
-def libvirtd_lock(timeout=240):
+def libvirtd_lock(timeout=600):
     """Hold the machine's libvirtd for one test module at a time.
 
     Modules that run real guests on the one qemu:///system take it, so that

@@ -36,6 +36,10 @@ from tests.integration import nova_procs
 
 libvirt = libvirt_cluster.libvirt
 
+# The first test's set-up may wait for another module's guests to finish with
+# libvirtd (realparts.libvirtd_lock) and then starts the deployment.
+pytestmark = pytest.mark.timeout(900)
+
 OPENSTACK = os.path.join(nova_procs.VENV_BIN, "openstack")
 COMPUTE = "lvcompute"
 BOOT_TIMEOUT = 180      # software emulation on a loaded two-core machine

@@ -30,6 +30,9 @@ libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed
 
 from tests.unit.virt.libvirt import fixtures  # noqa: E402
 
+# The set-up may wait for another module's guests (realparts.libvirtd_lock).
+pytestmark = pytest.mark.timeout(900)
+
 BRIDGE = "brnovatest"
 BOOT_TIMEOUT = 90
 
