@@ -29,6 +29,7 @@ import argparse
 import os
 import pathlib
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -281,6 +282,7 @@ def main():
         if args.keep:
             print("work directory:", run.workdir)
             run.remove_domains()
+            subprocess.run(["ip", "link", "del", run.bridge], capture_output=True)
         else:
             run.cleanup()
 
