@@ -5,6 +5,7 @@ and removes it afterwards. When a service is missing a test is skipped with the
 reason locally, and fails under CI (CI=true), where nothing may be skipped.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -130,3 +131,33 @@ class RabbitVhost:
 
     def delete(self):
         rabbitmqctl("delete_vhost", self.name, check=False)
+
+
+LIBVIRTD_LOCK = os.environ.get("NOVA_TEST_LIBVIRTD_LOCK", "/var/tmp/nova-tests-libvirtd.lock")
+
+
+@contextlib.contextmanager
+def libvirtd_lock(timeout=600):
+    """Hold the machine's libvirtd for one test module at a time.
+
+    Modules that run real guests on the one qemu:///system take it, so that
+    one restarting libvirtd (tests/integration/test_libvirt_guest.py does) does
+    not pull the daemon from under another's guests in a parallel worker.
+    """
+    import fcntl
+    import time
+    with open(LIBVIRTD_LOCK, "a") as lock:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail("libvirtd stayed busy with another test module for %d s "
+                                "(%s)" % (timeout, LIBVIRTD_LOCK), pytrace=False)
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

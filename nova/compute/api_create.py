@@ -47,6 +47,13 @@ def sanitize_hostname(name, default_name=None):
     return hostname
 
 
+def _kernel_and_ramdisk(image):
+    """(kernel_id, ramdisk_id) a server booted from ``image`` gets: the image's
+    kernel_id / ramdisk_id properties (direct kernel boot), or None."""
+    properties = image.get("properties") or {}
+    return properties.get("kernel_id") or None, properties.get("ramdisk_id") or None
+
+
 def parse_availability_zone(context, availability_zone):
     """(zone, forced_host, forced_node) from 'zone', 'zone:host' or 'zone:host:node'."""
     if not availability_zone:
@@ -234,6 +241,9 @@ class CreateOperations:
             raise exception.InvalidInput(reason="An image is required to boot a server "
                                                 "(volumes are not supported).")
         self._check_flavor_fits_image(flavor, image)
+        for image_id in _kernel_and_ramdisk(image):
+            if image_id:    # fail fast: a kernel or ramdisk that is gone is a 400
+                self.image_api.get(context, image_id)
         if flavor.root_gb == 0:
             context.can("os_compute_api:servers:create:zero_disk_flavor",
                         target={"project_id": context.project_id})
@@ -383,6 +393,7 @@ class CreateOperations:
         instance.progress = 0
         properties = image.get("properties", {})
         instance.os_type = properties.get("os_type")
+        instance.kernel_id, instance.ramdisk_id = _kernel_and_ramdisk(image)
         instance.architecture = properties.get("architecture") or properties.get(
             "hw_architecture")
         instance.info_cache = objects.InstanceInfoCache(instance_uuid=uuid,

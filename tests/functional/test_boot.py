@@ -304,3 +304,21 @@ def _cell_rows(server_id):
         rows = conn.execute(sa.text("SELECT deleted FROM instances WHERE uuid = :u"),
                             {"u": server_id}).fetchall()
     return [1 if row[0] else 0 for row in rows]
+
+
+def test_server_takes_its_images_kernel_and_ramdisk(ready):
+    """An image naming a kernel and a ramdisk (direct kernel boot): the server
+    records both, as the compute driver and GET /servers (2.3+) see them."""
+    cloud, flavor, _image = ready
+    kernel = cloud.create_image(name="vmlinuz")
+    ramdisk = cloud.create_image(name="initrd")
+    machine = cloud.create_image(name="machine", kernel_id=kernel, ramdisk_id=ramdisk)
+    server_id = _boot(cloud, flavor, machine, version="2.3")["server"]["id"]
+    server = cloud.wait_for_status(server_id, "ACTIVE", version="2.3")
+    assert server["OS-EXT-SRV-ATTR:kernel_id"] == kernel
+    assert server["OS-EXT-SRV-ATTR:ramdisk_id"] == ramdisk
+    # A plain image: neither.
+    plain_id = _boot(cloud, flavor, _image, name="plain", version="2.3")["server"]["id"]
+    plain = cloud.wait_for_status(plain_id, "ACTIVE", version="2.3")
+    assert plain["OS-EXT-SRV-ATTR:kernel_id"] == ""
+    assert plain["OS-EXT-SRV-ATTR:ramdisk_id"] == ""

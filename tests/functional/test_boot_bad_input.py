@@ -64,6 +64,13 @@ def test_unknown_image_flavor_network_and_key(stack):
     assert "missing" in message
 
 
+def test_image_whose_kernel_or_ramdisk_is_gone(stack):
+    for prop in ("kernel_id", "ramdisk_id"):
+        image = stack.create_image(name="needs-" + prop, **{prop: IMAGE_UUID_UNKNOWN})
+        assert _refused(stack, {"imageRef": image}, 400, "badRequest") == \
+            "Can not find requested image"
+
+
 def test_flavor_too_small_for_the_image(stack):
     big_image = stack.create_image(name="needs-10g", min_disk=10)
     message = _refused(stack, {"imageRef": big_image}, 400, "badRequest")

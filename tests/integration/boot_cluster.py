@@ -2,7 +2,8 @@
 
 Placement (``python -m nova.scheduler.client.embedded``), the image store
 (``python -m nova.image.store``), nova-conductor, nova-scheduler, nova-api and
-one nova-compute per host (fake driver), talking over RabbitMQ, with the API,
+one nova-compute per host (the fake driver unless ``compute_extra`` names
+another, e.g. the libvirt driver), talking over RabbitMQ, with the API,
 cell0, cell1 and Placement databases on MariaDB (through mysqlclient unless
 ClusterDatabases.create is given driver="pymysql"). Used by
 tests/integration/test_boot_multiprocess.py and benchmarks/boot.py.
@@ -138,7 +139,7 @@ class BootCluster:
 
     def __init__(self, workdir, dbs, transport_url, compute_hosts=("compute1", "compute2"),
                  debug=True, report_interval=1, api_workers=1, extra=None,
-                 service_workers=1, neighbours=None, api_port=None):
+                 service_workers=1, neighbours=None, api_port=None, compute_extra=None):
         self.workdir = str(workdir)
         self.dbs = dbs
         self.transport_url = transport_url
@@ -151,6 +152,9 @@ class BootCluster:
         self.service_workers = service_workers
         self.extra = extra or {}
         self.neighbours = neighbours
+        # Options of the nova-compute daemons only ({group: {option: value}}),
+        # applied after ``extra``: compute_driver, [libvirt], instances_path...
+        self.compute_extra = compute_extra or {}
         self.ports = {name: nova_procs.free_port()
                       for name in ("api", "placement", "images")}
         if api_port:
@@ -169,7 +173,7 @@ class BootCluster:
 
     # -- configuration -------------------------------------------------------------
 
-    def _config(self, name, host, database=True):
+    def _config(self, name, host, database=True, compute=False):
         workdir = self.workdir
         sections = {
             "DEFAULT": {
@@ -219,6 +223,9 @@ class BootCluster:
             sections["api_database"] = {"connection": self.dbs.api.url}
         for group, values in self.extra.items():
             sections.setdefault(group, {}).update(values)
+        if compute:
+            for group, values in self.compute_extra.items():
+                sections.setdefault(group, {}).update(values)
         return nova_procs.write_config(os.path.join(workdir, name + ".conf"), sections,
                                        base_sample=False)
 
@@ -262,7 +269,8 @@ class BootCluster:
 
     def _script(self, binary, host, database=True):
         name = binary if binary != "nova-compute" else "nova-compute-" + host
-        daemon = nova_procs.Daemon(binary, self._config(name, host, database=database))
+        daemon = nova_procs.Daemon(binary, self._config(name, host, database=database,
+                                                        compute=binary == "nova-compute"))
         self.daemons[name] = daemon
         return daemon
 

@@ -34,6 +34,9 @@ libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed
 
 from tests.unit.virt.libvirt import fixtures  # noqa: E402
 
+# The set-up may wait for another module's guests (realparts.libvirtd_lock).
+pytestmark = pytest.mark.timeout(900)
+
 BRIDGE = "brnovatest"
 BOOT_TIMEOUT = 90
 USER_DATA = b"#!/bin/sh first line of the integration test's user data\necho second\n"
@@ -105,6 +108,12 @@ class Env:
 @pytest.fixture(scope="module")
 def env():
     guest = _require()
+    # This module restarts libvirtd: no other module's guests meanwhile.
+    with realparts.libvirtd_lock():
+        yield from _env(guest)
+
+
+def _env(guest):
     import nova.conf
     from nova.virt.libvirt import driver as libvirt_driver
     conf = nova.conf.CONF
