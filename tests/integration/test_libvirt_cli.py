@@ -10,6 +10,7 @@ marker on ttyS0) is uploaded as kernel (aki), ramdisk (ari) and machine (ami)
 images with the CLI, and every user action goes through ``openstack``:
 create, console log, reboot soft and hard, stop/start, pause/unpause,
 suspend/resume, an image of the server and a second server booted from it,
+the first server's config drive (its uuid and user data printed by the guest),
 diagnostics, delete. The VNC server of the guest answers with its RFB banner.
 Afterwards no libvirt domain, instance directory, base image in use, tap
 device or Placement allocation is left.
@@ -228,15 +229,27 @@ def test_images_uploaded_with_the_cli(stack):
               "--id", "lv1", "lv.tiny")
 
 
-def test_server_create_boots_the_guest_with_vnc_and_a_tap(stack):
+def test_server_create_boots_the_guest_with_vnc_and_a_tap(stack, tmp_path):
+    user_data = tmp_path / "user-data"
+    user_data.write_text("#!/bin/sh\necho user data of lv-one\n")
     server = stack.osc("server", "create", "--flavor", "lv.tiny", "--image",
-                       stack.ids["machine"], "--wait", "lv-one")
+                       stack.ids["machine"], "--config-drive", "True",
+                       "--user-data", str(user_data), "--wait", "lv-one")
     sid = server["id"]
     stack.ids["one"] = sid
     assert server["status"] == "ACTIVE", server
     assert server["OS-EXT-SRV-ATTR:host"] == COMPUTE
     text = stack.wait_markers(sid, 1)
     assert text.count(stack.guest.marker) == 1
+
+    # The guest mounted its config drive and printed its uuid and the first
+    # line of its user data, read back through `openstack console log show`.
+    drive_line = stack.guest.config_drive_prefix + sid
+    _wait(lambda: drive_line in stack.console(sid), 120,
+           "the guest's config drive line in `console log show`")
+    _wait(lambda: stack.guest.user_data_prefix + "#!/bin/sh" in stack.console(sid), 30,
+           "the guest's user data line in `console log show`")
+    assert stack.server(sid)["config_drive"] == "True"
 
     # What the compute host holds: the domain, running, with direct kernel boot.
     dom = stack.domain(sid)
@@ -391,7 +404,10 @@ def test_delete_leaves_nothing_behind(stack):
     _gone(stack, two, stack.kept["tap_two"])
     _wait(lambda: not stack.bases(), 60, "every base image to be removed")
     assert [n for n in os.listdir(stack.instances_path)
-            if n not in ("_base", "locks")] == []
+            if n not in ("_base", "locks", "snapshots")] == []
+    # The snapshots' work directory stays, empty: no temporary copy is left.
+    snapshots = os.path.join(stack.instances_path, "snapshots")
+    assert not os.path.isdir(snapshots) or os.listdir(snapshots) == []
     assert all(not a for a in stack.cluster.provider_allocations().values())
     assert stack.cluster.usages() == {} or not any(stack.cluster.usages().values())
     assert stack.osc("server", "list") == []
