@@ -634,3 +634,31 @@ class InstanceEventFailed(NovaException):
 
 class UnsupportedPolicyException(Invalid):
     msg_fmt = "ServerGroup policy is not supported: %(reason)s"
+
+
+class InstanceNotRescuable(Invalid):
+    msg_fmt = "Instance %(instance_id)s cannot be rescued: %(reason)s"
+
+
+class InstanceNotInRescueMode(Invalid):
+    msg_fmt = "Instance %(instance_id)s is not in rescue mode"
+
+
+class InstanceUnRescueFailure(NovaException):
+    msg_fmt = "Failed to unrescue instance %(instance_id)s: %(reason)s"
+
+
+class InstancePasswordSetFailed(NovaException):
+    msg_fmt = "Failed to set admin password on %(instance)s because %(reason)s"
+    safe = True
+
+
+class SetAdminPasswdNotSupported(Invalid):
+    msg_fmt = "Set admin password is not supported"
+    code = 409
+
+
+class InstanceAgentNotEnabled(Invalid):
+    msg_fmt = "Guest agent is not enabled for the instance"
+    safe = True
+    code = 409

@@ -37,6 +37,10 @@ SERVICE_VERSION_HISTORY = (
     # get_diagnostics, get_instance_diagnostics.
     {"compute_rpc": "6.5", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.1"},
+    # Version 4: compute 6.7: rebuild_instance, rescue_instance, unrescue_instance,
+    # set_admin_password, inject_network_info; compute_task 1.2: rebuild_instance.
+    {"compute_rpc": "6.7", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.2"},
 )
 
 # This code's service version: recorded in services.version by every service
