@@ -10,8 +10,10 @@ which first asks the scheduler whether the host can run a new image.
 import json
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova.compute import api_actions
+from nova.compute import api_snapshot
 from nova.compute import task_states
 from nova.compute.utils import check_instance_lock
 from nova.compute.utils import check_instance_state
@@ -38,6 +40,12 @@ RESET_STATES = {"active": vm_states.ACTIVE, "error": vm_states.ERROR}
 class RecoveryOperations:
     """Mixin of compute.api.API: rebuilding, rescuing and administering servers."""
 
+    def _check_compute_up(self, context, instance):
+        """ComputeNotAnswering (409) before anything is written when the server's
+        compute service is down: nobody would clear the task state."""
+        if not self._compute_is_up(context, instance):
+            raise api_snapshot.ComputeNotAnswering(host=instance.host)
+
     # -- rebuild ---------------------------------------------------------------------
 
     @check_instance_lock
@@ -53,6 +61,7 @@ class RecoveryOperations:
         KeypairNotFound, MetadataLimitExceeded, InstanceUserData* are the
         request's faults (4xx).
         """
+        self._check_compute_up(context, instance)
         image = self._get_image(context, image_href)
         self._check_flavor_fits_image(instance.flavor, image)
         if "metadata" in updates:
@@ -117,6 +126,7 @@ class RecoveryOperations:
         ImageNotFound / ImageNotActive (400) for a rescue image that cannot
         be used.
         """
+        self._check_compute_up(context, instance)
         if rescue_image_ref:
             self._get_image(context, rescue_image_ref)
         self._cast_action(context, instance, "rescue", task_states.RESCUING,
@@ -146,10 +156,21 @@ class RecoveryOperations:
         """
         self.compute_rpcapi.check_instance_action("set_admin_password",
                                                   self.compute_rpcapi.RECOVERY_VERSION)
+        self._check_compute_up(context, instance)
         instance.task_state = task_states.UPDATING_PASSWORD
         instance.save(expected_task_state=[None])
         self._record_action(context, instance, "changePassword")
-        self.compute_rpcapi.set_admin_password(instance._context, instance, password)
+        try:
+            self.compute_rpcapi.set_admin_password(instance._context, instance, password)
+        except messaging.MessagingTimeout:
+            LOG.warning("Compute %s did not answer set_admin_password in time.",
+                        instance.host)
+            instance.task_state = None
+            try:
+                instance.save(expected_task_state=[task_states.UPDATING_PASSWORD])
+            except (exception.InstanceNotFound, exception.UnexpectedTaskStateError):
+                pass
+            raise api_snapshot.ComputeNotAnswering(host=instance.host)
 
     def reset_state(self, context, instance, state):
         """os-resetState: vm_state ``state`` ('active' or 'error'), no task state.

@@ -442,3 +442,24 @@ def test_time_of_each_action(stack, images, server, capsys):
         print("\nfake driver, API to final state: " + ", ".join(
             "%s %.3f s" % item for item in timings.items()))
     assert all(t < 30 for t in timings.values())
+
+
+def test_actions_on_a_server_whose_compute_is_down_are_refused_untouched(stack, server):
+    _s, _h, body = stack.request("GET", "/os-services?binary=nova-compute", version="2.53")
+    service_id = body["services"][0]["id"]
+    status, _h, body = stack.request("PUT", "/os-services/%s" % service_id,
+                                     {"forced_down": True}, version="2.53")
+    assert status == 200, body
+    try:
+        for action in ({"rebuild": {"imageRef": stack.image}}, {"rescue": None},
+                       {"changePassword": {"adminPass": "x"}}):
+            status, _h, answer = _action(stack, server, action)
+            assert status == 409, (action, answer)
+            assert "is down" in answer["conflictingRequest"]["message"]
+        after = _show(stack, server)
+        assert after["status"] == "ACTIVE" and after["OS-EXT-STS:task_state"] is None
+        _s, _h, body = stack.request("GET", "/servers/%s/os-instance-actions" % server)
+        assert [a["action"] for a in body["instanceActions"]] == ["create"]
+    finally:
+        stack.request("PUT", "/os-services/%s" % service_id, {"forced_down": False},
+                      version="2.53")

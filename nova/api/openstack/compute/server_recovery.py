@@ -21,6 +21,7 @@ from nova.api.openstack.compute.views import servers as views
 from nova.api.openstack import wsgi
 from nova.api import validation
 from nova.compute import api as compute_api
+from nova.compute import api_snapshot
 from nova import exception
 
 SERVERS = "os_compute_api:servers:%s"
@@ -49,7 +50,8 @@ def _call(action, server_id, fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` with the errors every recovery action shares mapped."""
     try:
         return fn(*args, **kwargs)
-    except (exception.InstanceIsLocked, exception.InstanceNotReady) as exc:
+    except (exception.InstanceIsLocked, exception.InstanceNotReady,
+            api_snapshot.ComputeNotAnswering) as exc:
         raise webob.exc.HTTPConflict(explanation=exc.format_message())
     except (exception.InstanceInvalidState, exception.UnexpectedTaskStateError) as exc:
         raise servers.conflict_for_state(exc, action, server_id)
