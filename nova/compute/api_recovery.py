@@ -61,6 +61,9 @@ class RecoveryOperations:
         KeypairNotFound, MetadataLimitExceeded, InstanceUserData* are the
         request's faults (4xx).
         """
+        self.compute_rpcapi.check_instance_action("rebuild_instance",
+                                                  self.compute_rpcapi.RECOVERY_VERSION)
+        self.compute_task_api.check_can_rebuild()
         self._check_compute_up(context, instance)
         image = self._get_image(context, image_href)
         self._check_flavor_fits_image(instance.flavor, image)
@@ -72,8 +75,6 @@ class RecoveryOperations:
         if updates.get("key_name") is not None:
             key_pair = objects.KeyPair.get_by_name(context, context.user_id,
                                                    updates["key_name"])
-        self.compute_rpcapi.check_instance_action("rebuild_instance",
-                                                  self.compute_rpcapi.RECOVERY_VERSION)
         orig_image_ref = instance.image_ref
         orig_sys_metadata = dict(instance.system_metadata or {})
         system_metadata = {k: v for k, v in orig_sys_metadata.items()
@@ -126,6 +127,8 @@ class RecoveryOperations:
         ImageNotFound / ImageNotActive (400) for a rescue image that cannot
         be used.
         """
+        self.compute_rpcapi.check_instance_action("rescue_instance",
+                                                  self.compute_rpcapi.RECOVERY_VERSION)
         self._check_compute_up(context, instance)
         if rescue_image_ref:
             self._get_image(context, rescue_image_ref)
@@ -139,6 +142,8 @@ class RecoveryOperations:
     @check_instance_state(vm_state=[vm_states.RESCUED], method="unrescue")
     @api_actions.check_instance_host
     def unrescue(self, context, instance):
+        self.compute_rpcapi.check_instance_action("unrescue_instance",
+                                                  self.compute_rpcapi.RECOVERY_VERSION)
         self._cast_action(context, instance, "unrescue", task_states.UNRESCUING,
                           self.compute_rpcapi.unrescue_instance)
 

@@ -85,6 +85,10 @@ class ComputeTaskAPI:
             block_device_mapping=block_device_mapping, request_spec=request_spec,
             host_lists=host_lists)
 
+    def check_can_rebuild(self):
+        """VersionCapExceeded (a 409) now if the conductor cap is below 1.2."""
+        self.conductor_compute_rpcapi.router.prepare("rebuild_instance", version="1.2")
+
     def rebuild_instance(self, context, instance, orig_image_ref, image_ref, injected_files,
                          new_pass, orig_sys_metadata, bdms, preserve_ephemeral=False,
                          request_spec=None, image=None):
