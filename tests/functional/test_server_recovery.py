@@ -205,7 +205,10 @@ def test_rebuild_with_an_image_the_host_cannot_run_keeps_the_old_image(
     assert after["image"]["id"] == stack.image
     assert _guest(stack, server).image_ref == stack.image
     assert _allocation(stack, server) == allocation
-    events = _events(stack, server, "rebuild")
+    # The event is finished just after the server's task state is cleared.
+    events = inprocess.wait_for(
+        lambda: (lambda e: e if e["conductor_rebuild_server"]["result"] else None)(
+            _events(stack, server, "rebuild")), timeout=10, what="event finished")
     event = events["conductor_rebuild_server"]
     assert event["result"] == "Error"
     assert "NoValidHost" in event["traceback"]
