@@ -72,6 +72,15 @@ def _events(stack, server_id, action):
     return {e["event"]: e for e in body["instanceAction"]["events"]}
 
 
+def _finished_events(stack, server_id, action):
+    """The action's events once each has a result (an event is finished just
+    after the server's state is written)."""
+    def check():
+        events = _events(stack, server_id, action)
+        return events if all(e["result"] for e in events.values()) else None
+    return inprocess.wait_for(check, timeout=10, what="%s events finished" % action)
+
+
 def _allocation(stack, server_id):
     return stack.placement.get("/allocations/%s" % server_id)["allocations"]
 
@@ -127,7 +136,7 @@ def test_cli_rebuild_with_a_new_image_keeps_the_server_and_its_allocation(
     guest = _guest(stack, server)
     assert guest is not old_guest and guest.image_ref == images["other"]
     assert _allocation(stack, server) == allocation
-    events = _events(stack, server, "rebuild")
+    events = _finished_events(stack, server, "rebuild")
     assert events["conductor_rebuild_server"]["result"] == "Success"
     assert events["compute_rebuild_instance"]["result"] == "Success"
 
@@ -205,10 +214,7 @@ def test_rebuild_with_an_image_the_host_cannot_run_keeps_the_old_image(
     assert after["image"]["id"] == stack.image
     assert _guest(stack, server).image_ref == stack.image
     assert _allocation(stack, server) == allocation
-    # The event is finished just after the server's task state is cleared.
-    events = inprocess.wait_for(
-        lambda: (lambda e: e if e["conductor_rebuild_server"]["result"] else None)(
-            _events(stack, server, "rebuild")), timeout=10, what="event finished")
+    events = _finished_events(stack, server, "rebuild")
     event = events["conductor_rebuild_server"]
     assert event["result"] == "Error"
     assert "NoValidHost" in event["traceback"]
@@ -299,7 +305,7 @@ def test_cli_rescue_and_unrescue(stack, images, server):
     assert _idle(stack, server)["OS-EXT-STS:vm_state"] == "active"
     assert _guest(stack, server).rescue_image_ref is None
     assert _allocation(stack, server) == allocation
-    events = _events(stack, server, "unrescue")
+    events = _finished_events(stack, server, "unrescue")
     assert events["compute_unrescue_instance"]["result"] == "Success"
 
 
