@@ -72,11 +72,13 @@ def _events(stack, server_id, action):
     return {e["event"]: e for e in body["instanceAction"]["events"]}
 
 
-def _finished_events(stack, server_id, action):
-    """The action's events once each has a result (an event is finished just
-    after the server's state is written)."""
+def _finished_events(stack, server_id, action, *names):
+    """The action's events once ``names`` are there and each has a result (an
+    event is finished just after the server's state is written)."""
     def check():
         events = _events(stack, server_id, action)
+        if not set(names) <= set(events):
+            return None
         return events if all(e["result"] for e in events.values()) else None
     return inprocess.wait_for(check, timeout=10, what="%s events finished" % action)
 
@@ -136,7 +138,8 @@ def test_cli_rebuild_with_a_new_image_keeps_the_server_and_its_allocation(
     guest = _guest(stack, server)
     assert guest is not old_guest and guest.image_ref == images["other"]
     assert _allocation(stack, server) == allocation
-    events = _finished_events(stack, server, "rebuild")
+    events = _finished_events(stack, server, "rebuild", "conductor_rebuild_server",
+                               "compute_rebuild_instance")
     assert events["conductor_rebuild_server"]["result"] == "Success"
     assert events["compute_rebuild_instance"]["result"] == "Success"
 
@@ -214,7 +217,7 @@ def test_rebuild_with_an_image_the_host_cannot_run_keeps_the_old_image(
     assert after["image"]["id"] == stack.image
     assert _guest(stack, server).image_ref == stack.image
     assert _allocation(stack, server) == allocation
-    events = _finished_events(stack, server, "rebuild")
+    events = _finished_events(stack, server, "rebuild", "conductor_rebuild_server")
     event = events["conductor_rebuild_server"]
     assert event["result"] == "Error"
     assert "NoValidHost" in event["traceback"]
@@ -305,7 +308,7 @@ def test_cli_rescue_and_unrescue(stack, images, server):
     assert _idle(stack, server)["OS-EXT-STS:vm_state"] == "active"
     assert _guest(stack, server).rescue_image_ref is None
     assert _allocation(stack, server) == allocation
-    events = _finished_events(stack, server, "unrescue")
+    events = _finished_events(stack, server, "unrescue", "compute_unrescue_instance")
     assert events["compute_unrescue_instance"]["result"] == "Success"
 
 
@@ -472,3 +475,37 @@ def test_actions_on_a_server_whose_compute_is_down_are_refused_untouched(stack, 
     finally:
         stack.request("PUT", "/os-services/%s" % service_id, {"forced_down": False},
                       version="2.53")
+
+
+def test_rebuild_that_fails_to_spawn_ends_in_error_with_a_fault(stack, images, server):
+    allocation = _allocation(stack, server)
+    stack.driver(HOST).fail_next_spawns(1, "disk full on rebuild")
+    status, _h, body = _action(stack, server, {"rebuild": {"imageRef": images["other"]}})
+    assert status == 202, body
+    failed = stack.wait_for_status(server, "ERROR")
+    assert failed["OS-EXT-STS:task_state"] is None
+    assert failed["fault"]["message"] == "SpawnFailure"
+    assert "disk full on rebuild" in failed["fault"]["details"]
+    assert _allocation(stack, server) == allocation
+    events = _finished_events(stack, server, "rebuild", "compute_rebuild_instance")
+    assert events["compute_rebuild_instance"]["result"] == "Error"
+    # ERROR allows another rebuild, which brings the server back.
+    status, _h, body = _action(stack, server, {"rebuild": {"imageRef": images["other"]}})
+    assert status == 202, body
+    stack.wait_for_status(server, "ACTIVE")
+    assert _idle(stack, server)["image"]["id"] == images["other"]
+
+
+def test_preserve_ephemeral_on_a_driver_that_cannot_keeps_the_server_as_it_was(
+        stack, images, server):
+    old_guest = _guest(stack, server)
+    status, _h, body = _action(stack, server, {"rebuild": {
+        "imageRef": images["other"], "preserve_ephemeral": True}})
+    assert status == 202, body
+    events = _finished_events(stack, server, "rebuild", "compute_rebuild_instance")
+    assert events["compute_rebuild_instance"]["result"] == "Error"
+    after = _idle(stack, server)
+    assert after["status"] == "ACTIVE"
+    assert after["image"]["id"] == stack.image
+    assert _guest(stack, server) is old_guest
+    assert "PreserveEphemeralNotSupported" in events["compute_rebuild_instance"]["traceback"]
