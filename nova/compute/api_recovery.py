@@ -95,6 +95,9 @@ class RecoveryOperations:
             instance.keypairs = objects.KeyPairList(objects=[key_pair] if key_pair else [])
         properties = image.get("properties") or {}
         instance.image_ref = image["id"]
+        # As upstream: the new image's kernel and ramdisk (none if it names none).
+        instance.kernel_id = properties.get("kernel_id") or None
+        instance.ramdisk_id = properties.get("ramdisk_id") or None
         instance.system_metadata = system_metadata
         instance.os_type = properties.get("os_type")
         instance.architecture = properties.get("architecture") or properties.get(
