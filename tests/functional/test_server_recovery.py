@@ -222,6 +222,11 @@ def test_rebuild_with_an_image_the_host_cannot_run_keeps_the_old_image(
     assert event["result"] == "Error"
     assert "NoValidHost" in event["traceback"]
     assert "compute_rebuild_instance" not in events
+    from nova import context as nova_context
+    from nova import objects
+    spec = objects.RequestSpec.get_by_instance_uuid(nova_context.get_admin_context(),
+                                                   server)
+    assert spec.image.id == stack.image
 
 
 def test_rebuild_bad_input(stack, images, server):
@@ -509,3 +514,31 @@ def test_preserve_ephemeral_on_a_driver_that_cannot_keeps_the_server_as_it_was(
     assert after["image"]["id"] == stack.image
     assert _guest(stack, server) is old_guest
     assert "PreserveEphemeralNotSupported" in events["compute_rebuild_instance"]["traceback"]
+
+
+def test_rebuild_check_runs_only_the_image_filters_and_records_the_image(
+        stack, images, server):
+    """A disabled compute service still rebuilds its servers (ComputeFilter does not
+    run on the rebuild check); the request spec follows the new image."""
+    from nova import context as nova_context
+    from nova import objects
+    _s, _h, body = stack.request("GET", "/os-services?binary=nova-compute", version="2.53")
+    service_id = body["services"][0]["id"]
+    status, _h, body = stack.request("PUT", "/os-services/%s" % service_id,
+                                     {"status": "disabled"}, version="2.53")
+    assert status == 200, body
+    try:
+        status, _h, body = _action(stack, server, {"rebuild": {
+            "imageRef": images["other"]}})
+        assert status == 202, body
+        stack.wait_for_status(server, "ACTIVE")
+        assert _idle(stack, server)["image"]["id"] == images["other"]
+        events = _finished_events(stack, server, "rebuild", "compute_rebuild_instance")
+        assert events["compute_rebuild_instance"]["result"] == "Success"
+    finally:
+        stack.request("PUT", "/os-services/%s" % service_id, {"status": "enabled"},
+                      version="2.53")
+    spec = objects.RequestSpec.get_by_instance_uuid(nova_context.get_admin_context(),
+                                                   server)
+    assert spec.image.id == images["other"]
+    assert "_nova_check_type" not in (spec.scheduler_hints or {})

@@ -9,7 +9,7 @@ concern the image run and nothing is claimed (the server keeps its
 allocation). If the host cannot, the server gets its old image back, its
 task state is cleared (its vm_state is left as it was), a fault records why
 and the action's ``conductor_rebuild_server`` event fails. Otherwise the
-compute is asked to rebuild.
+request spec takes the new image and the compute is asked to rebuild.
 """
 
 from oslo_log import log as logging
@@ -43,6 +43,7 @@ class RebuildTask:
                 except exception.NoValidHost as exc:
                     self._refuse(cctxt, instance, orig_image_ref, orig_sys_metadata, exc)
                     raise
+                self._remember_image(context, request_spec, image)
             self.compute_rpcapi.rebuild_instance(
                 context, instance, orig_image_ref=orig_image_ref, image_ref=image_ref,
                 injected_files=injected_files, new_pass=new_pass,
@@ -64,6 +65,20 @@ class RebuildTask:
         spec.ignore_hosts = []
         self.scheduler_rpcapi.select_destinations(context, spec, [instance.uuid],
                                                   return_objects=True)
+
+    @staticmethod
+    def _remember_image(context, request_spec, image):
+        """The request spec follows the server's image (later moves are scheduled
+        with it)."""
+        if request_spec is None:
+            return
+        try:
+            request_spec._context = context
+            request_spec.image = objects.ImageMeta.from_dict(image)
+            request_spec.save()
+        except Exception:
+            LOG.exception("Could not record the new image in the request spec of %s",
+                          request_spec.instance_uuid)
 
     @staticmethod
     def _refuse(context, instance, orig_image_ref, orig_sys_metadata, exc):
