@@ -542,3 +542,25 @@ def test_rebuild_check_runs_only_the_image_filters_and_records_the_image(
                                                    server)
     assert spec.image.id == images["other"]
     assert "_nova_check_type" not in (spec.scheduler_hints or {})
+
+
+def test_rebuild_sets_and_clears_description_and_trusted_certificates(stack, server):
+    status, _h, body = _action(stack, server, {"rebuild": {
+        "imageRef": stack.image, "description": "rebuilt for tests",
+        "trusted_image_certificates": ["cert-a", "cert-b"]}}, version="2.63")
+    assert status == 202, body
+    assert body["server"]["description"] == "rebuilt for tests"
+    assert body["server"]["trusted_image_certificates"] == ["cert-a", "cert-b"]
+    _idle(stack, server)
+    shown = _show(stack, server, version="2.63")
+    assert shown["trusted_image_certificates"] == ["cert-a", "cert-b"]
+    # Not given: kept; null: removed.
+    _action(stack, server, {"rebuild": {"imageRef": stack.image}}, version="2.63")
+    _idle(stack, server)
+    assert _show(stack, server, version="2.63")["trusted_image_certificates"] == [
+        "cert-a", "cert-b"]
+    _action(stack, server, {"rebuild": {"imageRef": stack.image,
+                                        "trusted_image_certificates": None}},
+            version="2.63")
+    _idle(stack, server)
+    assert _show(stack, server, version="2.63")["trusted_image_certificates"] is None
