@@ -43,7 +43,12 @@ class RebuildOperations:
         instance.power_state = operation.power_state_of(self.driver, instance)
         instance.save(expected_task_state=[task_states.REBUILDING])
         network_info = instance.get_network_info()
-        allocations = self._allocations_of(context, instance)
+        try:
+            allocations = self.reportclient.get_allocations_for_consumer(context,
+                                                                         instance.uuid)
+        except Exception as exc:
+            LOG.warning("Could not read the allocations of %s: %s", instance.uuid, exc)
+            allocations = {}
         args = dict(context=context, instance=instance, image_meta=image_meta,
                     injected_files=injected_files or [], admin_password=new_pass,
                     allocations=allocations, bdms=bdms, detach_block_devices=None,
