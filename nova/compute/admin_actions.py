@@ -35,11 +35,12 @@ class AdminActionOperations:
                 *operation.INSTANCE_GONE):
             raise
         except Exception as exc:
-            # Logged here; the caller learns only that it failed (the real
-            # error might hold the password).
-            LOG.exception("set_admin_password of %s failed", instance.uuid)
+            # The driver's error might hold the password: neither the log, the
+            # fault nor the event's traceback repeats it (no chained cause).
+            LOG.error("set_admin_password of %s failed with %s", instance.uuid,
+                      type(exc).__name__)
             raise exception.InstancePasswordSetFailed(
-                instance=instance.uuid, reason="error setting admin password") from exc
+                instance=instance.uuid, reason="error setting admin password") from None
         operation.finish(self.driver, instance, instance.vm_state)
         LOG.info("Admin password of %s set.", instance.uuid)
 
