@@ -455,6 +455,24 @@ def test_time_of_each_action(stack, images, server, capsys):
         "resetState": _timed(stack, server, {"os-resetState": {"state": "error"}}, "ERROR"),
     }
     _action(stack, server, {"os-resetState": {"state": "active"}})
+    agent_server = _boot(stack, name="timed-agent", image=images["agent"])
+    try:
+        start = time.monotonic()
+        status, _h, body = _action(stack, agent_server,
+                                   {"changePassword": {"adminPass": "timed"}})
+        assert status == 202, body
+        timings["changePassword"] = time.monotonic() - start
+        assert _guest(stack, agent_server).admin_password == "timed"
+        start = time.monotonic()
+        status, _h, body = _action(stack, agent_server, {"injectNetworkInfo": None})
+        assert status == 202, body
+        inprocess.wait_for(
+            lambda: _guest(stack, agent_server).network_info_injections == 1,
+            timeout=10, what="network info injected")
+        timings["injectNetworkInfo"] = time.monotonic() - start
+    finally:
+        stack.request("DELETE", "/servers/%s" % agent_server)
+        stack.wait_for_gone(agent_server)
     with capsys.disabled():
         print("\nfake driver, API to final state: " + ", ".join(
             "%s %.3f s" % item for item in timings.items()))
