@@ -49,7 +49,7 @@ def _lookup_compute_node_uuid(context, destination):
 class SchedulerManager(manager.Manager):
     """The 'scheduler' topic's endpoint."""
 
-    target = messaging.Target(version="4.2")
+    target = messaging.Target(version="4.3")
     service_name = "scheduler"
 
     def __init__(self, *args, placement_client=None, **kwargs):

@@ -582,3 +582,27 @@ def test_rebuild_sets_and_clears_description_and_trusted_certificates(stack, ser
             version="2.63")
     _idle(stack, server)
     assert _show(stack, server, version="2.63")["trusted_image_certificates"] is None
+
+
+def test_with_schedulers_older_than_the_rebuild_check_the_check_is_skipped(
+        stack, images, server):
+    """An older scheduler would claim again: the conductor rebuilds unchecked."""
+    import nova.conf
+    from nova import rpc
+    from nova.scheduler import rpcapi as scheduler_rpcapi
+    conf = nova.conf.CONF
+    major, minor = scheduler_rpcapi.REBUILD_CHECK_VERSION.split(".")
+    conf.set_override("scheduler", "%s.%d" % (major, int(minor) - 1),
+                      group="upgrade_levels")
+    rpc.reset_version_caps()
+    try:
+        allocation = _allocation(stack, server)
+        status, _h, body = _action(stack, server, {"rebuild": {"imageRef": images["arm"]}})
+        assert status == 202, body
+        events = _finished_events(stack, server, "rebuild", "compute_rebuild_instance")
+        assert events["conductor_rebuild_server"]["result"] == "Success"
+        assert _idle(stack, server)["image"]["id"] == images["arm"]
+        assert _allocation(stack, server) == allocation
+    finally:
+        conf.clear_override("scheduler", group="upgrade_levels")
+        rpc.reset_version_caps()

@@ -6,7 +6,8 @@ task_state 'rebuilding' and recorded the 'rebuild' action. When the image
 changed, the scheduler is asked whether the server's host can run it: a
 no-op scheduling pass limited to that host, in which only the filters that
 concern the image run and nothing is claimed (the server keeps its
-allocation). If the host cannot, the server gets its old image back, its
+allocation); schedulers older than RPC 4.3 would claim, so with them the
+check is skipped. If the host cannot, the server gets its old image back, its
 task state is cleared (its vm_state is left as it was), a fault records why
 and the action's ``conductor_rebuild_server`` event fails. Otherwise the
 request spec takes the new image and the compute is asked to rebuild.
@@ -52,6 +53,14 @@ class RebuildTask:
 
     def _check_host(self, context, instance, request_spec, image):
         """NoValidHost unless the image filters pass the server's own host."""
+        if not self.scheduler_rpcapi.router.can_send_version(
+                scheduler_rpcapi.REBUILD_CHECK_VERSION):
+            # An older scheduler would claim the instance's resources again:
+            # rebuild without the check until every scheduler is upgraded.
+            LOG.warning("Not checking the new image of %s against its host: the "
+                        "schedulers are older than %s.", instance.uuid,
+                        scheduler_rpcapi.REBUILD_CHECK_VERSION)
+            return
         if request_spec is None:
             request_spec = objects.RequestSpec.get_by_instance_uuid(context, instance.uuid)
         spec = request_spec.obj_clone()
