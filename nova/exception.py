@@ -684,3 +684,31 @@ class ConsolePortInvalid(NovaException):
     """The console port a token names is no longer the instance's."""
     msg_fmt = "The console port %(port)s of instance %(instance_uuid)s is no longer valid"
     code = 403
+
+
+class InstanceNotRescuable(Invalid):
+    msg_fmt = "Instance %(instance_id)s cannot be rescued: %(reason)s"
+
+
+class InstanceNotInRescueMode(Invalid):
+    msg_fmt = "Instance %(instance_id)s is not in rescue mode"
+
+
+class InstanceUnRescueFailure(NovaException):
+    msg_fmt = "Failed to unrescue instance %(instance_id)s: %(reason)s"
+
+
+class InstancePasswordSetFailed(NovaException):
+    msg_fmt = "Failed to set admin password on %(instance)s because %(reason)s"
+    safe = True
+
+
+class SetAdminPasswdNotSupported(Invalid):
+    msg_fmt = "Set admin password is not supported"
+    code = 409
+
+
+class InstanceAgentNotEnabled(Invalid):
+    msg_fmt = "Guest agent is not enabled for the instance"
+    safe = True
+    code = 409

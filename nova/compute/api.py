@@ -19,6 +19,7 @@ from oslo_utils import uuidutils
 from nova.compute import api_actions
 from nova.compute import api_consoles
 from nova.compute import api_create
+from nova.compute import api_recovery
 from nova.compute import api_snapshot
 from nova.compute import down_cells
 from nova.compute import instance_list
@@ -58,7 +59,8 @@ def _is_building(instance):
 
 
 class API(api_create.CreateOperations, api_actions.ActionOperations,
-          api_snapshot.SnapshotOperations, api_consoles.ConsoleOperations):
+          api_snapshot.SnapshotOperations, api_consoles.ConsoleOperations,
+          api_recovery.RecoveryOperations):
     """Servers on behalf of the API: read and update here, create and act in the mixins."""
 
     def __init__(self):

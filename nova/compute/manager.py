@@ -9,6 +9,7 @@ import oslo_messaging as messaging
 from oslo_service import periodic_task
 
 import nova.conf
+from nova.compute import admin_actions
 from nova.compute import build
 from nova.compute import consoles
 from nova.compute import delete
@@ -16,6 +17,8 @@ from nova.compute import guest_info
 from nova.compute import instance_events
 from nova.compute import lifecycle_events
 from nova.compute import power
+from nova.compute import rebuild
+from nova.compute import rescue
 from nova.compute import resource_tracker
 from nova.compute import snapshot
 from nova import manager
@@ -32,17 +35,19 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
                      snapshot.SnapshotOperations, guest_info.GuestInfoOperations,
                      consoles.ConsoleOperations,
                      lifecycle_events.LifecycleEventOperations,
+                     rebuild.RebuildOperations, rescue.RescueOperations,
+                     admin_actions.AdminActionOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
     The operation families live in their own modules (build, power, delete,
-    snapshot, guest_info, consoles, lifecycle_events);
+    snapshot, guest_info, consoles, lifecycle_events, rebuild, rescue, admin_actions);
     each operation runs through nova.compute.operation's compute_operation
     decorator, which also holds the host steps the families share. This
     class holds the host's lifecycle, resources and shared clients.
     """
 
-    target = messaging.Target(version="6.6")
+    target = messaging.Target(version="6.7")
     service_name = "compute"
 
     def __init__(self, compute_driver=None, *args, **kwargs):

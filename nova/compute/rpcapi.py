@@ -23,6 +23,7 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
   6.4 - external_instance_event
   6.5 - snapshot_instance, get_console_output, get_diagnostics, get_instance_diagnostics
   6.6 - get_vnc_console, get_spice_console, get_serial_console, validate_console_port
+  6.7 - rebuild_instance, rescue/unrescue_instance, set_admin_password, inject_network_info
 """
 
 import oslo_messaging as messaging
@@ -36,7 +37,7 @@ CONF = nova.conf.CONF
 RPC_TOPIC = "compute"
 
 # The newest version this client can send (the last line of the history).
-RPC_API_VERSION = "6.6"
+RPC_API_VERSION = "6.7"
 
 
 class ComputeAPI:
@@ -269,3 +270,64 @@ class ComputeAPI:
         """
         return self._console_call(ctxt, instance, "validate_console_port", port=port,
                                   console_type=console_type)
+
+    # -- rebuild, rescue, passwords, network info (6.7) ----------------------------------
+
+    RECOVERY_VERSION = "6.7"
+
+    def _cast_recovery(self, ctxt, instance, method, **kwargs):
+        cctxt = self.router.prepare(method, version=self.RECOVERY_VERSION,
+                                    server=instance.host)
+        cctxt.cast(ctxt, method, instance=instance, **kwargs)
+
+    def rebuild_instance(self, ctxt, instance, orig_image_ref, image_ref, injected_files,
+                         new_pass, orig_sys_metadata, bdms, preserve_ephemeral=False,
+                         request_spec=None):
+        """A cast (6.7): rebuild ``instance`` on its host from ``image_ref``.
+
+        The API has written the new image and fields and set task_state
+        'rebuilding' (the conductor checked a new image against the host).
+        The compute moves the task through rebuild_block_device_mapping and
+        rebuild_spawning and ends in ACTIVE (STOPPED if it was stopped); a
+        failure leaves ERROR with a fault.
+        """
+        self._cast_recovery(ctxt, instance, "rebuild_instance",
+                            orig_image_ref=orig_image_ref, image_ref=image_ref,
+                            injected_files=injected_files, new_pass=new_pass,
+                            orig_sys_metadata=orig_sys_metadata, bdms=bdms,
+                            preserve_ephemeral=preserve_ephemeral,
+                            request_spec=request_spec)
+
+    def rescue_instance(self, ctxt, instance, rescue_password, rescue_image_ref=None,
+                        clean_shutdown=True):
+        """A cast (6.7): boot ``instance`` from a rescue disk (rescuing -> RESCUED).
+
+        ``rescue_image_ref`` None: the server's own image. A failure records
+        a fault and leaves the server as it was.
+        """
+        self._cast_recovery(ctxt, instance, "rescue_instance",
+                            rescue_password=rescue_password,
+                            rescue_image_ref=rescue_image_ref,
+                            clean_shutdown=clean_shutdown)
+
+    def unrescue_instance(self, ctxt, instance):
+        """A cast (6.7): boot ``instance`` from its own disks again
+        (unrescuing -> ACTIVE)."""
+        self._cast_recovery(ctxt, instance, "unrescue_instance")
+
+    def set_admin_password(self, ctxt, instance, new_pass):
+        """A call (6.7): set the administrator password inside the guest.
+
+        The caller has set task_state updating_password; the compute clears
+        it whatever happens. Raises InstanceAgentNotEnabled or
+        SetAdminPasswdNotSupported (409s), InstancePasswordSetFailed, or
+        NotImplementedError when the hypervisor cannot.
+        """
+        cctxt = self.router.prepare("set_admin_password", version=self.RECOVERY_VERSION,
+                                    server=instance.host)
+        return cctxt.call(ctxt, "set_admin_password", instance=instance,
+                          new_pass=new_pass)
+
+    def inject_network_info(self, ctxt, instance):
+        """A cast (6.7): hand the guest its network configuration again."""
+        self._cast_recovery(ctxt, instance, "inject_network_info")

@@ -84,3 +84,17 @@ class ComputeTaskAPI:
             requested_networks, security_groups,
             block_device_mapping=block_device_mapping, request_spec=request_spec,
             host_lists=host_lists)
+
+    def check_can_rebuild(self):
+        """VersionCapExceeded (a 409) now if the conductor cap is below 1.2."""
+        self.conductor_compute_rpcapi.router.prepare("rebuild_instance", version="1.2")
+
+    def rebuild_instance(self, context, instance, orig_image_ref, image_ref, injected_files,
+                         new_pass, orig_sys_metadata, bdms, preserve_ephemeral=False,
+                         request_spec=None, image=None):
+        """Rebuild a server on its host, after the scheduler's check of a new image
+        (a cast)."""
+        self.conductor_compute_rpcapi.rebuild_instance(
+            context, instance, orig_image_ref, image_ref, injected_files, new_pass,
+            orig_sys_metadata, bdms, preserve_ephemeral=preserve_ephemeral,
+            request_spec=request_spec, image=image)

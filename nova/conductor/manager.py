@@ -9,6 +9,8 @@ from oslo_versionedobjects import base as ovo_base
 
 from nova.conductor.tasks import build
 from nova.conductor.tasks import image_cache
+from nova.conductor.tasks import rebuild
+from nova import exception
 from nova import manager
 from nova import objects
 from nova.objects import base as nova_object
@@ -125,7 +127,7 @@ class ComputeTaskManager:
     COMPUTE_TASK_RPC_API_VERSION, SERVICE_VERSION_HISTORY "compute_task_rpc").
     """
 
-    target = messaging.Target(namespace="compute_task", version="1.1")
+    target = messaging.Target(namespace="compute_task", version="1.2")
 
     def __init__(self):
         self._build_task = None
@@ -155,3 +157,14 @@ class ComputeTaskManager:
             injected_files, requested_networks, security_groups,
             block_device_mapping=block_device_mapping, request_spec=request_spec,
             host_lists=host_lists)
+
+    def rebuild_instance(self, context, instance, orig_image_ref, image_ref,
+                         injected_files, new_pass, orig_sys_metadata, bdms,
+                         preserve_ephemeral=False, request_spec=None, image=None):
+        try:
+            rebuild.RebuildTask().rebuild_instance(
+                context, instance, orig_image_ref, image_ref, injected_files, new_pass,
+                orig_sys_metadata, bdms, preserve_ephemeral=preserve_ephemeral,
+                request_spec=request_spec, image=image)
+        except exception.NoValidHost:
+            pass  # a cast: the server, its fault and the action's event say it

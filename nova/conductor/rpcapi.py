@@ -21,6 +21,7 @@ ComputeTaskManager target and SERVICE_VERSION_HISTORY "compute_task_rpc"):
 
   1.0 - cache_images
   1.1 - schedule_and_build_instances, build_instances
+  1.2 - rebuild_instance
 
 Both are capped by ``[upgrade_levels] conductor``: a release alias or ``auto``
 (the oldest running nova-conductor) caps both; a version caps the API whose
@@ -40,7 +41,7 @@ RPC_TOPIC = "conductor"
 
 # The newest versions these clients can send (the last lines of the histories).
 RPC_API_VERSION = "3.0"
-COMPUTE_TASK_RPC_API_VERSION = "1.1"
+COMPUTE_TASK_RPC_API_VERSION = "1.2"
 
 
 class ConductorAPI(ovo_base.VersionedObjectIndirectionAPI):
@@ -155,3 +156,22 @@ class ComputeTaskAPI:
                    security_groups=security_groups,
                    block_device_mapping=block_device_mapping, request_spec=request_spec,
                    host_lists=host_lists)
+
+    def rebuild_instance(self, ctxt, instance, orig_image_ref, image_ref, injected_files,
+                         new_pass, orig_sys_metadata, bdms, preserve_ephemeral=False,
+                         request_spec=None, image=None):
+        """A cast (1.2): rebuild ``instance`` on its own host (conductor/tasks/rebuild.py).
+
+        The caller has written the new image and fields and set task_state
+        'rebuilding'. A new image (``image``, its dict) is first checked by
+        the scheduler against the host; if the host cannot run it the server
+        gets ``orig_image_ref``/``orig_sys_metadata`` back, its task state is
+        cleared and a fault says why. Otherwise the compute rebuilds it.
+        """
+        cctxt = self.router.prepare("rebuild_instance", version="1.2")
+        cctxt.cast(ctxt, "rebuild_instance", instance=instance,
+                   orig_image_ref=orig_image_ref, image_ref=image_ref,
+                   injected_files=injected_files, new_pass=new_pass,
+                   orig_sys_metadata=orig_sys_metadata, bdms=bdms,
+                   preserve_ephemeral=preserve_ephemeral, request_spec=request_spec,
+                   image=image)

@@ -41,6 +41,11 @@ SERVICE_VERSION_HISTORY = (
     # get_serial_console, validate_console_port.
     {"compute_rpc": "6.6", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.1"},
+    # Version 5: compute 6.7: rebuild_instance, rescue_instance, unrescue_instance,
+    # set_admin_password, inject_network_info; compute_task 1.2: rebuild_instance;
+    # scheduler 4.3: select_destinations answers a rebuild's check without a claim.
+    {"compute_rpc": "6.7", "scheduler_rpc": "4.3", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.2"},
 )
 
 # This code's service version: recorded in services.version by every service

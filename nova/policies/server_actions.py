@@ -1,4 +1,5 @@
-"""Who may lock, pause, suspend and force-delete servers (their upstream rule names)."""
+"""Who may lock, pause, suspend, force-delete, rescue, reset and change the password
+of servers (their upstream rule names)."""
 
 from oslo_policy import policy
 
@@ -34,6 +35,16 @@ rules = [
           "Delete a soft-deleted server at once.", "forceDelete"),
     _rule("os_compute_api:os-deferred-delete:restore", base.PROJECT_MEMBER_OR_ADMIN,
           "Restore a soft-deleted server.", "restore"),
+    _rule("os_compute_api:os-rescue", base.PROJECT_MEMBER_OR_ADMIN,
+          "Rescue a server (boot it from a rescue image).", "rescue"),
+    _rule("os_compute_api:os-unrescue", base.PROJECT_MEMBER_OR_ADMIN,
+          "Unrescue a server.", "unrescue"),
+    _rule("os_compute_api:os-admin-password", base.PROJECT_MEMBER_OR_ADMIN,
+          "Change the administrator password of a server.", "changePassword"),
+    _rule("os_compute_api:os-admin-actions:reset_state", base.ADMIN,
+          "Reset the state of a server (to active or error).", "os-resetState"),
+    _rule("os_compute_api:os-admin-actions:inject_network_info", base.ADMIN,
+          "Inject network information into a server.", "injectNetworkInfo"),
 ]
 
 

@@ -49,7 +49,7 @@ def _lookup_compute_node_uuid(context, destination):
 class SchedulerManager(manager.Manager):
     """The 'scheduler' topic's endpoint."""
 
-    target = messaging.Target(version="4.2")
+    target = messaging.Target(version="4.3")
     service_name = "scheduler"
 
     def __init__(self, *args, placement_client=None, **kwargs):
@@ -111,6 +111,12 @@ class SchedulerManager(manager.Manager):
             raise exception.NoValidHost(reason="No request spec was given.")
         num_instances = len(instance_uuids) if instance_uuids else (
             spec_obj.num_instances if spec_obj.obj_attr_is_set("num_instances") else 1)
+        if utils.request_is_rebuild(spec_obj):
+            # A rebuild with a new image: only whether the server's own host
+            # can run that image; nothing is claimed (the server keeps its
+            # allocation).
+            selection = self._check_rebuild(context, spec_obj)
+            return [[selection]] if return_objects else [selection.to_dict()]
         try:
             request_filter.process_reqspec(context, spec_obj)
         except exception.RequestFilterFailed as exc:
@@ -142,6 +148,21 @@ class SchedulerManager(manager.Manager):
         if return_objects:
             return selections
         return [sel[0].to_dict() for sel in selections]
+
+    def _check_rebuild(self, context, spec_obj):
+        """The Selection of the requested host if the filters that apply to a
+        rebuild (RUN_ON_REBUILD: the image filters) pass it; NoValidHost if not."""
+        destination = spec_obj.requested_destination
+        host_states = [h for h in self.host_manager.get_host_states_by_uuids(
+            context, None, spec_obj) if h.host == destination.host
+            and (not destination.node or h.nodename == destination.node)]
+        filters = [f for f in self.host_manager.enabled_filters if f.RUN_ON_REBUILD]
+        passed = self.host_manager.filter_handler.get_filtered_objects(
+            filters, host_states, spec_obj)
+        if not passed:
+            raise exception.NoValidHost(
+                reason="The host %s cannot run the image of the rebuild." % destination.host)
+        return objects.Selection.from_host_state(passed[0])
 
     def _schedule(self, context, spec_obj, instance_uuids, num_instances,
                   alloc_reqs_by_rp, provider_summaries, alloc_version, return_alternates,

@@ -15,6 +15,7 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
   4.0 - update_instance_info, delete_instance_info, sync_instance_info
   4.1 - select_destinations
   4.2 - select_destinations(num_alternates)
+  4.3 - select_destinations answers a rebuild's check (hint _nova_check_type) unclaimed
 """
 
 import oslo_messaging as messaging
@@ -28,7 +29,12 @@ CONF = nova.conf.CONF
 RPC_TOPIC = "scheduler"
 
 # The newest version this client can send (the last line of the history).
-RPC_API_VERSION = "4.2"
+RPC_API_VERSION = "4.3"
+
+# From this version select_destinations answers the no-op pass of a rebuild (the
+# hint _nova_check_type=[rebuild]: the requested host, the image filters, no
+# claim); an older scheduler would claim the instance's resources again.
+REBUILD_CHECK_VERSION = "4.3"
 
 
 class SchedulerAPI:

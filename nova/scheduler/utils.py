@@ -417,3 +417,18 @@ def setup_instance_group(context, request_spec):
     group_in_spec.hosts = hosts
     group_in_spec.obj_reset_changes(["hosts"])
     return group_in_spec
+
+
+# The scheduler hint that marks the no-op scheduling pass of a rebuild (the
+# name upstream uses): the request is limited to the server's own host.
+REBUILD_CHECK_HINT = "_nova_check_type"
+
+
+def request_is_rebuild(spec_obj):
+    """Whether ``spec_obj`` asks only whether its host can run a rebuild's image."""
+    hints = spec_obj.scheduler_hints if spec_obj.obj_attr_is_set("scheduler_hints") \
+        else None
+    check = (hints or {}).get(REBUILD_CHECK_HINT)
+    destination = spec_obj.requested_destination if spec_obj.obj_attr_is_set(
+        "requested_destination") else None
+    return bool(check) and "rebuild" in check and destination is not None

@@ -217,6 +217,54 @@ class ComputeDriver:
     def resume(self, context, instance, network_info, block_device_info=None):
         raise NotImplementedError()
 
+    # -- rebuild, rescue, passwords, network info -----------------------------------
+
+    def rebuild(self, context, instance, image_meta, injected_files, admin_password,
+                allocations, bdms, detach_block_devices, attach_block_devices,
+                network_info=None, evacuate=False, block_device_info=None,
+                preserve_ephemeral=False, accel_uuids=None, reimage_boot_volume=False):
+        """Rebuild the guest in place from ``image_meta`` (an ImageMeta).
+
+        Optional: NotImplementedError (the default) makes the compute manager
+        destroy the guest with its disks and spawn it again from the new
+        image. A driver that implements it keeps what makes the guest the
+        same guest on its hypervisor (name, uuid, MAC addresses) and, with
+        ``preserve_ephemeral``, its ephemeral disks. It calls
+        ``instance.save`` with task_state rebuild_block_device_mapping and
+        then rebuild_spawning as it goes (the manager's default does).
+        """
+        raise NotImplementedError()
+
+    def rescue(self, context, instance, network_info, image_meta, rescue_password,
+               block_device_info=None):
+        """Boot the guest from a rescue disk made from ``image_meta``.
+
+        The guest's own root disk stays attached as a second disk so a user
+        can repair it; ``rescue_password`` is the rescue system's
+        administrator password (injected where the driver can).
+        InstanceNotRescuable when the guest cannot be rescued.
+        """
+        raise NotImplementedError()
+
+    def unrescue(self, context, instance):
+        """Leave rescue: the guest boots from its own disks again, as before
+        rescue (the rescue disk is removed)."""
+        raise NotImplementedError()
+
+    def set_admin_password(self, instance, new_pass):
+        """Set the administrator password inside the running guest.
+
+        InstanceAgentNotEnabled when the guest has no agent that could do it
+        (the API answers 409); SetAdminPasswdNotSupported when the guest OS
+        cannot; NotImplementedError when the hypervisor never can (501).
+        """
+        raise NotImplementedError()
+
+    def inject_network_info(self, instance, nw_info):
+        """Hand the guest its (changed) network configuration; a no-op where
+        the guest reads it from the metadata service or config drive."""
+        pass
+
     # -- snapshots, console log, diagnostics --------------------------------------
 
     def snapshot(self, context, instance, image_id, update_task_state):

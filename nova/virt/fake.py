@@ -37,6 +37,10 @@ class FakeInstance:
         self.crash_dumps = 0
         # Real console servers on 127.0.0.1, started when first asked for.
         self.consoles = fake_consoles.GuestConsoles(name)
+        self.image_ref = None         # the image the guest was spawned from
+        self.rescue_image_ref = None  # the image of the rescue disk while rescued
+        self.admin_password = None    # the last password set through the agent
+        self.network_info_injections = 0
         self.started_at = time.time()
         # The serial log: a few boot lines, then whatever a test appends.
         self.console_log = [
@@ -229,6 +233,8 @@ class FakeDriver(driver.ComputeDriver):
                 vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                 root_gb=flavor.root_gb + flavor.ephemeral_gb,
                 hostname=getattr(instance, "hostname", None))
+            self.instances[instance.uuid].image_ref = image_meta.id \
+                if image_meta.obj_attr_is_set("id") else instance.image_ref
         LOG.debug("Fake guest %s spawned", instance.uuid)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
@@ -288,6 +294,37 @@ class FakeDriver(driver.ComputeDriver):
             return False
         self.cached_images.add(image_id)
         return True
+
+    # -- rescue, passwords, network info ------------------------------------------------
+
+    def rescue(self, context, instance, network_info, image_meta, rescue_password,
+               block_device_info=None):
+        with self._lock:
+            guest = self._guest(instance)
+            guest.rescue_image_ref = (image_meta.id if image_meta.obj_attr_is_set("id")
+                                      else None) or guest.image_ref
+            guest.admin_password = rescue_password
+            guest.state = power_state.RUNNING
+
+    def unrescue(self, context, instance):
+        with self._lock:
+            guest = self._guest(instance)
+            guest.rescue_image_ref = None
+            guest.state = power_state.RUNNING
+
+    def set_admin_password(self, instance, new_pass):
+        """As the libvirt driver: only through a guest agent the image asks for
+        (hw_qemu_guest_agent=yes), else InstanceAgentNotEnabled."""
+        from oslo_utils import strutils
+        agent = (instance.system_metadata or {}).get("image_hw_qemu_guest_agent")
+        if not strutils.bool_from_string(agent):
+            raise exception.InstanceAgentNotEnabled()
+        with self._lock:
+            self._guest(instance).admin_password = new_pass
+
+    def inject_network_info(self, instance, nw_info):
+        with self._lock:
+            self._guest(instance).network_info_injections += 1
 
     # -- snapshots, console log, diagnostics ------------------------------------------
 

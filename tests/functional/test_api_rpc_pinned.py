@@ -91,3 +91,24 @@ def test_consoles_need_compute_6_6(api, pinned):
                                     {"os-getVNCConsole": {"type": "novnc"}},
                                     user="u1", project="p1")
     assert status == 409 and "6.6" in reply["conflictingRequest"]["message"]
+
+
+@pytest.mark.parametrize("body", [
+    {"rebuild": {"imageRef": "8f0f4a1e-0c4b-4d4e-9d53-000000000001"}},
+    {"rescue": None}, {"changePassword": {"adminPass": "pw"}}, {"injectNetworkInfo": None}],
+    ids=["rebuild", "rescue", "changePassword", "injectNetworkInfo"])
+def test_recovery_actions_need_compute_6_7(api, pinned, body):
+    """The cap refuses before the image service or the compute is asked."""
+    from nova.compute import rpcapi as compute_rpcapi
+    version = compute_rpcapi.ComputeAPI.RECOVERY_VERSION
+    flavor = seed.add_flavor(api)
+    server = seed.add_server(api, "s", flavor=flavor)
+    major, minor = version.split(".")
+    pinned("%s.%d" % (major, int(minor) - 1))
+    status, _h, reply = api.request("POST", "/servers/%s/action" % server.uuid, body,
+                                    user="admin", project="admin")
+    assert status == 409, reply
+    message = reply["conflictingRequest"]["message"]
+    assert version in message and "upgrade_levels" in message
+    instance = _instance(api, server.uuid)
+    assert (instance.vm_state, instance.task_state) == ("active", None)

@@ -38,18 +38,18 @@ def _at_version(service, version, forced_down=False):
 def test_auto_takes_the_lowest_service_version_across_cells(api, tmp_path):
     CONF.set_override("scheduler", "auto", group="upgrade_levels")
     newest = service_obj.SERVICE_VERSION_HISTORY[service_obj.SERVICE_VERSION]
-    assert newest["scheduler_rpc"] == "4.2"
+    assert newest["scheduler_rpc"] == scheduler_rpcapi.RPC_API_VERSION
     scheduler = scheduler_rpcapi.SchedulerAPI()
 
     # No scheduler has recorded a version yet: no cap below this code's own,
     # and nothing kept: the next message looks again.
-    assert scheduler.router.version_cap == "4.2"
+    assert scheduler.router.version_cap == scheduler_rpcapi.RPC_API_VERSION
 
     compute_seed.add_service(api, "s-new", binary="nova-scheduler")
     # A forced-down service is not running: it does not hold the cap down.
     _at_version(compute_seed.add_service(api, "s-dead", binary="nova-scheduler"), 1,
                 forced_down=True)
-    assert scheduler.router.version_cap == "4.2"
+    assert scheduler.router.version_cap == scheduler_rpcapi.RPC_API_VERSION
     rpc.reset_version_caps()
 
     # A scheduler of service version 1 (speaking 4.1) in another cell.
@@ -64,13 +64,13 @@ def test_auto_takes_the_lowest_service_version_across_cells(api, tmp_path):
     _at_version(old, service_obj.SERVICE_VERSION)
     assert scheduler.router.version_cap == "4.1"
     rpc.reset_version_caps()
-    assert scheduler.router.version_cap == "4.2"
+    assert scheduler.router.version_cap == scheduler_rpcapi.RPC_API_VERSION
 
 
 def test_auto_before_any_service_looks_again_on_the_next_message(api):
     CONF.set_override("scheduler", "auto", group="upgrade_levels")
     scheduler = scheduler_rpcapi.SchedulerAPI()
-    assert scheduler.router.version_cap == "4.2"
+    assert scheduler.router.version_cap == scheduler_rpcapi.RPC_API_VERSION
     _at_version(compute_seed.add_service(api, "s1", binary="nova-scheduler"), 1)
     assert scheduler.router.version_cap == "4.1"
 
@@ -88,7 +88,7 @@ def test_auto_caps_each_api_from_its_own_services(api):
     assert conductor_rpcapi.ConductorAPI().router.version_cap == history[1]["conductor_rpc"]
     assert compute_rpcapi.ComputeAPI().router.version_cap == history[1]["compute_rpc"]
     # The schedulers are all new: the scheduler API is not held back by others.
-    assert scheduler_rpcapi.SchedulerAPI().router.version_cap == "4.2"
+    assert scheduler_rpcapi.SchedulerAPI().router.version_cap == scheduler_rpcapi.RPC_API_VERSION
 
 
 def _hosts(selections):

@@ -213,6 +213,16 @@ EXPECTED = {
         MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (forceDelete)")),
     "os_compute_api:os-deferred-delete:restore": (
         MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (restore)")),
+    "os_compute_api:os-rescue": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (rescue)")),
+    "os_compute_api:os-unrescue": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (unrescue)")),
+    "os_compute_api:os-admin-password": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (changePassword)")),
+    "os_compute_api:os-admin-actions:reset_state": (
+        ADMIN, ("POST", "/servers/{server_id}/action (os-resetState)")),
+    "os_compute_api:os-admin-actions:inject_network_info": (
+        ADMIN, ("POST", "/servers/{server_id}/action (injectNetworkInfo)")),
 }
 
 BASE_RULES = {"context_is_admin", "admin_or_owner", "admin_api", "project_member_api",

@@ -28,11 +28,13 @@ from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import configdrive as lv_configdrive
 from nova.virt.libvirt import console as libvirt_console
 from nova.virt.libvirt import exception as lv_exc
+from nova.virt.libvirt import guest_agent
 from nova.virt.libvirt import host as libvirt_host
 from nova.virt.libvirt import imagebackend
 from nova.virt.libvirt import imagecache
 from nova.virt.libvirt import service_status
 from nova.virt.libvirt import snapshot as lv_snapshot
+from nova.virt.libvirt import rescue as lv_rescue
 from nova.virt.libvirt import vif as libvirt_vif
 
 CONF = nova.conf.CONF
@@ -322,6 +324,8 @@ class LibvirtDriver(driver.ComputeDriver):
         log_path = os.path.join(imagebackend.instance_dir(instance), CONSOLE_LOG)
         conf.devices.append(libvirt_console.serial_device(log_path) or
                             vconfig.GuestSerial(log_path))
+        if guest_agent.wanted(image_meta):
+            conf.devices.append(guest_agent.GuestAgentChannel())
         if CONF.vnc.enabled:
             conf.devices.append(vconfig.GuestGraphics("vnc", CONF.vnc.server_listen))
         if CONF.spice.enabled:
@@ -385,6 +389,26 @@ class LibvirtDriver(driver.ComputeDriver):
             libvirt_vif.unplug(instance, vif)
         if destroy_disks:
             imagebackend.delete_instance_files(instance)
+
+    # -- rebuild, rescue, admin password (nova/virt/libvirt/rescue.py, guest_agent.py) ---
+
+    def rebuild(self, context, instance, image_meta, injected_files, admin_password,
+                allocations, bdms, detach_block_devices, attach_block_devices,
+                network_info=None, evacuate=False, block_device_info=None,
+                preserve_ephemeral=False, accel_uuids=None, reimage_boot_volume=False):
+        lv_rescue.rebuild(self, context, instance, image_meta, injected_files,
+                          admin_password, allocations, network_info=network_info,
+                          preserve_ephemeral=preserve_ephemeral)
+
+    def rescue(self, context, instance, network_info, image_meta, rescue_password,
+               block_device_info=None):
+        lv_rescue.rescue(self, context, instance, image_meta, rescue_password)
+
+    def unrescue(self, context, instance):
+        lv_rescue.unrescue(self, context, instance)
+
+    def set_admin_password(self, instance, new_pass):
+        guest_agent.set_admin_password(self._host, instance, new_pass)
 
     # -- power ------------------------------------------------------------------------
 

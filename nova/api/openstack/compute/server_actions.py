@@ -17,6 +17,7 @@ import webob.exc
 
 from nova.api.openstack.compute import remote_consoles
 from nova.api.openstack.compute.schemas import server_actions as schemas
+from nova.api.openstack.compute import server_recovery
 from nova.api.openstack.compute import servers
 from nova.api.openstack import wsgi
 from nova.api import validation
@@ -173,6 +174,7 @@ ACTIONS = {
     "os-getConsoleOutput": _get_console_output,
     # os-getVNCConsole, os-getSPICEConsole, os-getSerialConsole (up to 2.5).
     **remote_consoles.ACTIONS,
+    **server_recovery.ACTIONS,
 }
 
 

@@ -96,3 +96,74 @@ get_console_output = {
     "required": ["os-getConsoleOutput"],
     "additionalProperties": False,
 }
+
+
+# -- rebuild, rescue, changePassword, os-resetState, injectNetworkInfo -------------
+
+def _action(name, properties, required=()):
+    return {
+        "type": "object",
+        "properties": {name: {"type": "object", "properties": properties,
+                              "required": list(required), "additionalProperties": False}},
+        "required": [name],
+        "additionalProperties": False,
+    }
+
+
+_REBUILD = {
+    "name": parameter_types.name,
+    "imageRef": parameter_types.image_id,
+    "adminPass": {"type": "string"},
+    "metadata": parameter_types.metadata,
+    "preserve_ephemeral": parameter_types.boolean,
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+    "accessIPv4": parameter_types.ipv4,
+    "accessIPv6": parameter_types.ipv6,
+    "personality": {"type": "array", "items": {
+        "type": "object",
+        "properties": {"path": {"type": "string"}, "contents": {"type": "string"}},
+        "additionalProperties": False}},
+}
+_REBUILD_V219 = dict(_REBUILD, description=parameter_types.description)
+_REBUILD_V254 = dict(_REBUILD_V219, key_name={
+    "type": ["string", "null"], "minLength": 1, "maxLength": 255})
+_REBUILD_V257 = {k: v for k, v in _REBUILD_V254.items() if k != "personality"}
+_REBUILD_V257["user_data"] = {"type": ["string", "null"], "format": "base64",
+                              "maxLength": 65535}
+_REBUILD_V263 = dict(_REBUILD_V257, trusted_image_certificates={
+    "type": ["array", "null"], "minItems": 1, "maxItems": 50, "uniqueItems": True,
+    "items": {"type": "string", "minLength": 1}})
+_REBUILD_V290 = dict(_REBUILD_V263, hostname={
+    "type": "string", "minLength": 1, "maxLength": 63,
+    "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$"})
+_REBUILD_V294 = dict(_REBUILD_V263, hostname={
+    "type": "string", "minLength": 1, "maxLength": 255,
+    "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$"})
+
+rebuild = _action("rebuild", _REBUILD, ["imageRef"])
+rebuild_v219 = _action("rebuild", _REBUILD_V219, ["imageRef"])
+rebuild_v254 = _action("rebuild", _REBUILD_V254, ["imageRef"])
+rebuild_v257 = _action("rebuild", _REBUILD_V257, ["imageRef"])
+rebuild_v263 = _action("rebuild", _REBUILD_V263, ["imageRef"])
+rebuild_v290 = _action("rebuild", _REBUILD_V290, ["imageRef"])
+rebuild_v294 = _action("rebuild", _REBUILD_V294, ["imageRef"])
+
+rescue = {
+    "type": "object",
+    "properties": {"rescue": {
+        "type": ["object", "null"],
+        "properties": {"adminPass": {"type": "string"},
+                       "rescue_image_ref": parameter_types.image_id},
+        "additionalProperties": False}},
+    "required": ["rescue"],
+    "additionalProperties": False,
+}
+unrescue = _no_body("unrescue")
+
+change_password = _action("changePassword", {"adminPass": {"type": "string"}},
+                          ["adminPass"])
+
+reset_state = _action("os-resetState", {"state": {"type": "string",
+                                                  "enum": ["active", "error"]}},
+                      ["state"])
+inject_network_info = _no_body("injectNetworkInfo")
