@@ -93,6 +93,28 @@ def _reuse_schema_validators():
         util.jsonschema = _SchemaValidators(util.jsonschema)
 
 
+def _one_request_at_a_time(app):
+    """``app`` serving one request at a time.
+
+    SQLite has one writer: two claims whose transactions both read and then
+    write fail with "database is locked" at once (SQLite does not wait when
+    a read lock cannot become a write lock), and the scheduler sees that as
+    no valid host. Requests to Placement are short; on SQLite they queue.
+    """
+    lock = threading.Lock()
+
+    def serialized(environ, start_response):
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+
+    return serialized
+
+
 class EmbeddedPlacement(service.ServiceBase):
     """openstack-placement's WSGI app on its own database, optionally served over HTTP.
 
@@ -153,6 +175,8 @@ class EmbeddedPlacement(service.ServiceBase):
             _reuse_schema_validators()
             self._setup_database()
             self.app = deploy.loadapp(self.conf)
+            if self.connection.startswith("sqlite"):
+                self.app = _one_request_at_a_time(self.app)
         except Exception:
             self._release()
             raise
