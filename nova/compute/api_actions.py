@@ -63,6 +63,10 @@ class ActionOperations:
 
     @check_instance_lock
     def delete(self, context, instance):
+        # [DEFAULT] reclaim_instance_interval > 0: deferred (api_soft_delete).
+        if self.soft_delete_applies(instance):
+            self.soft_delete(context, instance)
+            return
         self._delete(context, instance, "delete")
 
     @check_instance_lock
@@ -82,6 +86,7 @@ class ActionOperations:
             return
         self._record_action(context, instance, "delete")
         self._queue_mapping_for_delete(context, instance.uuid)
+        self.delete_shelved_image(context, instance)
         if not instance.host or not self._compute_is_up(context, instance):
             self._local_delete(context, instance)
             return
@@ -130,7 +135,8 @@ class ActionOperations:
     def _local_delete(self, context, instance):
         """Delete a server whose host cannot do it (none, or its compute is down)."""
         LOG.info("Deleting instance %s locally (host %s).", instance.uuid, instance.host)
-        if instance.host:
+        # An offloaded server has no host but keeps its addresses/ports.
+        if instance.host or instance.vm_state == vm_states.SHELVED_OFFLOADED:
             try:
                 from nova.network import api as network_api
                 network_api.get_network_api().deallocate_for_instance(

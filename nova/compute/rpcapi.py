@@ -22,11 +22,14 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
         suspend/resume_instance, trigger_crash_dump
   6.4 - external_instance_event
   6.5 - snapshot_instance, get_console_output, get_diagnostics, get_instance_diagnostics
+  6.8 - shelve_instance, shelve_offload_instance, unshelve_instance, backup_instance,
+        soft_delete_instance, restore_instance (nova/compute/rpcapi_shelve.py)
 """
 
 import oslo_messaging as messaging
 
 import nova.conf
+from nova.compute import rpcapi_shelve
 from nova.objects import service as service_obj
 from nova import rpc
 
@@ -35,10 +38,10 @@ CONF = nova.conf.CONF
 RPC_TOPIC = "compute"
 
 # The newest version this client can send (the last line of the history).
-RPC_API_VERSION = "6.5"
+RPC_API_VERSION = "6.8"
 
 
-class ComputeAPI:
+class ComputeAPI(rpcapi_shelve.ParkingMethods):
     """The compute RPC client. Its methods return None unless they say otherwise."""
 
     # Release alias -> version, for [upgrade_levels] compute.

@@ -84,3 +84,8 @@ class ComputeTaskAPI:
             requested_networks, security_groups,
             block_device_mapping=block_device_mapping, request_spec=request_spec,
             host_lists=host_lists)
+
+    def unshelve_instance(self, context, instance, request_spec=None):
+        """Schedule (if offloaded) and unshelve ``instance`` (a cast)."""
+        self.conductor_compute_rpcapi.unshelve_instance(context, instance,
+                                                        request_spec=request_spec)

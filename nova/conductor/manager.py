@@ -9,6 +9,7 @@ from oslo_versionedobjects import base as ovo_base
 
 from nova.conductor.tasks import build
 from nova.conductor.tasks import image_cache
+from nova.conductor.tasks import unshelve
 from nova import manager
 from nova import objects
 from nova.objects import base as nova_object
@@ -125,7 +126,7 @@ class ComputeTaskManager:
     COMPUTE_TASK_RPC_API_VERSION, SERVICE_VERSION_HISTORY "compute_task_rpc").
     """
 
-    target = messaging.Target(namespace="compute_task", version="1.1")
+    target = messaging.Target(namespace="compute_task", version="1.2")
 
     def __init__(self):
         self._build_task = None
@@ -155,3 +156,6 @@ class ComputeTaskManager:
             injected_files, requested_networks, security_groups,
             block_device_mapping=block_device_mapping, request_spec=request_spec,
             host_lists=host_lists)
+
+    def unshelve_instance(self, context, instance, request_spec=None):
+        unshelve.UnshelveTask().execute(context, instance, request_spec)

@@ -37,6 +37,11 @@ SERVICE_VERSION_HISTORY = (
     # get_diagnostics, get_instance_diagnostics.
     {"compute_rpc": "6.5", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.1"},
+    # Version 4: compute 6.8: shelve_instance, shelve_offload_instance,
+    # unshelve_instance, backup_instance, soft_delete_instance,
+    # restore_instance; compute_task 1.2: unshelve_instance.
+    {"compute_rpc": "6.8", "scheduler_rpc": "4.2", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.2"},
 )
 
 # This code's service version: recorded in services.version by every service

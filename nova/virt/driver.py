@@ -217,6 +217,20 @@ class ComputeDriver:
     def resume(self, context, instance, network_info, block_device_info=None):
         raise NotImplementedError()
 
+    def soft_delete(self, instance):
+        """Set the guest aside for a deferred delete (keeping its disks).
+
+        NotImplementedError: the compute powers it off instead.
+        """
+        raise NotImplementedError()
+
+    def restore(self, instance):
+        """Bring back a guest set aside by :meth:`soft_delete`.
+
+        NotImplementedError: the compute powers it on instead.
+        """
+        raise NotImplementedError()
+
     # -- snapshots, console log, diagnostics --------------------------------------
 
     def snapshot(self, context, instance, image_id, update_task_state):

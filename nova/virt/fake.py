@@ -33,6 +33,8 @@ class FakeInstance:
         self.memory_mb = memory_mb
         self.root_gb = root_gb
         self.crash_dumps = 0
+        self.soft_deleted = False   # set aside by soft_delete, until restore
+        self.image_id = None        # the image it was spawned from
         self.started_at = time.time()
         # The serial log: a few boot lines, then whatever a test appends.
         self.console_log = [
@@ -223,6 +225,8 @@ class FakeDriver(driver.ComputeDriver):
                 vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                 root_gb=flavor.root_gb + flavor.ephemeral_gb,
                 hostname=getattr(instance, "hostname", None))
+            self.instances[instance.uuid].image_id = (
+                image_meta.id if image_meta.obj_attr_is_set("id") else None)
         LOG.debug("Fake guest %s spawned", instance.uuid)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
@@ -272,6 +276,19 @@ class FakeDriver(driver.ComputeDriver):
 
     def resume(self, context, instance, network_info, block_device_info=None):
         self._set_state(instance, power_state.RUNNING, (power_state.SUSPENDED,))
+
+    def soft_delete(self, instance):
+        self._set_state(instance, power_state.SHUTDOWN)
+        self._guest(instance).soft_deleted = True
+
+    def restore(self, instance):
+        guest = self._guest(instance)
+        if not guest.soft_deleted:
+            raise exception.InstanceInvalidState(
+                instance_uuid=instance.uuid, attr="soft_deleted", state=False,
+                method="restore")
+        guest.soft_deleted = False
+        self._set_state(instance, power_state.RUNNING)
 
     def cache_image(self, context, image_id):
         if image_id in self.cached_images:

@@ -15,6 +15,7 @@ import re
 import webob.exc
 
 from nova.api.openstack.compute.schemas import server_actions as schemas
+from nova.api.openstack.compute import server_shelve
 from nova.api.openstack.compute import servers
 from nova.api.openstack import wsgi
 from nova.api import validation
@@ -169,6 +170,7 @@ ACTIONS = {
     "unlock": _unlock, "forceDelete": _force_delete,
     "trigger_crash_dump": _trigger_crash_dump, "createImage": _create_image,
     "os-getConsoleOutput": _get_console_output,
+    **server_shelve.ACTIONS,
 }
 
 

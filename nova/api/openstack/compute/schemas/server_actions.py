@@ -96,3 +96,8 @@ get_console_output = {
     "required": ["os-getConsoleOutput"],
     "additionalProperties": False,
 }
+
+# shelve, shelveOffload, unshelve, createBackup and restore (their own module).
+from nova.api.openstack.compute.schemas.server_shelve import (  # noqa: E402,F401
+    create_backup, restore, shelve, shelve_offload, unshelve, unshelve_v277,
+    unshelve_v291)
