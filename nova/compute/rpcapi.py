@@ -22,8 +22,7 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
         suspend/resume_instance, trigger_crash_dump
   6.4 - external_instance_event
   6.5 - snapshot_instance, get_console_output, get_diagnostics, get_instance_diagnostics
-  6.8 - shelve_instance, shelve_offload_instance, unshelve_instance, backup_instance,
-        soft_delete_instance, restore_instance (nova/compute/rpcapi_shelve.py)
+  6.8 - (rpcapi_shelve) shelve/shelve_offload/unshelve/backup/soft_delete/restore_instance
 """
 
 import oslo_messaging as messaging

@@ -209,6 +209,16 @@ EXPECTED = {
         MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (forceDelete)")),
     "os_compute_api:os-deferred-delete:restore": (
         MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (restore)")),
+    "os_compute_api:os-shelve:shelve": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (shelve)")),
+    "os_compute_api:os-shelve:shelve_offload": (
+        ADMIN, ("POST", "/servers/{server_id}/action (shelveOffload)")),
+    "os_compute_api:os-shelve:unshelve": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (unshelve)")),
+    "os_compute_api:os-shelve:unshelve_to_host": (
+        ADMIN, ("POST", "/servers/{server_id}/action (unshelve)")),
+    "os_compute_api:os-create-backup": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (createBackup)")),
 }
 
 BASE_RULES = {"context_is_admin", "admin_or_owner", "admin_api", "project_member_api",
