@@ -44,6 +44,10 @@ _SHELVE_UPLOAD_STATES = {
 }
 
 
+# Power states in which there is nothing to power off.
+_OFF = (power_state.NOSTATE, power_state.SHUTDOWN, power_state.CRASHED)
+
+
 def remove_shelved_keys(instance):
     """Drop the shelved_* keys from the instance's system metadata."""
     metadata = dict(instance.system_metadata or {})
@@ -109,13 +113,14 @@ class ShelveOperations:
         self._offload(context, instance, clean_shutdown)
 
     def _power_off_for_shelve(self, instance, clean_shutdown):
+        """Power the guest off unless it is off already."""
+        if operation.power_state_of(self.driver, instance) in _OFF:
+            return
         timeout = CONF.shutdown_timeout if clean_shutdown else 0
         try:
             self.driver.power_off(instance, timeout=timeout)
-        except exception.InstanceNotFound:
-            raise
         except exception.InstanceInvalidState:
-            pass  # already off
+            pass  # went off meanwhile
 
     def _offload(self, context, instance, clean_shutdown):
         self._power_off_for_shelve(instance, clean_shutdown)
