@@ -39,6 +39,9 @@ class SoftDeleteOperations:
                 and getattr(instance, "_build_request", None) is None
                 and bool(instance.host) and instance.launched_at is not None
                 and instance.task_state is None
+                # Computes pinned below the soft delete's RPC version delete outright.
+                and self.compute_rpcapi.router.can_send_version(
+                    self.compute_rpcapi.PARKING_VERSION)
                 and instance.vm_state not in _NOT_SOFT_DELETED)
 
     def soft_delete(self, context, instance):
