@@ -151,22 +151,29 @@ class ShelveOperations:
 
     # -- unshelve ----------------------------------------------------------------------
 
-    @operation.compute_operation(on_error_allocation=operation.RELEASE)
     def unshelve_instance(self, context, instance, image=None, filter_properties=None,
                           node=None, request_spec=None):
         """Spawn the offloaded server here from its shelved ``image`` (or power
         a SHELVED one on again where it is)."""
-        if instance.vm_state == vm_states.SHELVED:
-            return self._unshelve_in_place(context, instance)
+        try:
+            if instance.vm_state == vm_states.SHELVED:
+                self._unshelve_in_place(context, instance)
+            else:
+                self._unshelve_offloaded(context, instance, image, request_spec)
+        except Exception as exc:
+            # A cast: the wrapper recorded the fault and the event.
+            LOG.debug("Unshelve of %s failed: %s", instance.uuid, exc)
+
+    # A failed spawn gives the new claim back; a server powered on in place
+    # keeps what it holds.
+    @operation.compute_operation(event="unshelve_instance",
+                                 on_error_allocation=operation.RELEASE)
+    def _unshelve_offloaded(self, context, instance, image, request_spec):
         instance.task_state = task_states.SPAWNING
         instance.save(expected_task_state=[task_states.UNSHELVING])
         original_image_ref = instance.image_ref
         network_info = None
         try:
-            mapping = request_spec.get_request_group_mapping() \
-                if isinstance(request_spec, objects.RequestSpec) else None
-            if mapping:
-                LOG.debug("Port resource mapping of %s: %s", instance.uuid, mapping)
             self.network_api.setup_networks_on_host(context, instance, self.host)
             network_info = self.network_api.get_instance_nw_info(context, instance)
             image_meta = objects.ImageMeta.from_dict(image or {})
@@ -197,6 +204,7 @@ class ShelveOperations:
         operation.tell_schedulers(self.scheduler_client, context, self.host, instance)
         LOG.info("Instance %s is unshelved on %s.", instance.uuid, self.host)
 
+    @operation.compute_operation(event="unshelve_instance")
     def _unshelve_in_place(self, context, instance):
         self.driver.power_on(context, instance, instance.get_network_info())
         image_id = (instance.system_metadata or {}).get("shelved_image_id")

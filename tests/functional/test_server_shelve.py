@@ -302,3 +302,26 @@ def test_the_sdk_shelves_and_unshelves(stack, server):
     conn.compute.wait_for_server(conn.compute.get_server(server), status="ACTIVE", wait=30,
                                  interval=0.2)
     assert h.idle(stack, server)["status"] == "ACTIVE"
+
+
+def test_a_failed_unshelve_in_place_keeps_the_server_shelved_with_its_allocation(
+        stack, server, offload_time, monkeypatch):
+    offload_time(-1)
+    host = _host(h.show(stack, server))
+    h.timed(stack, server, {"shelve": None}, "SHELVED")
+    allocation = h.allocations(stack, server)
+    image_id = h.instance(stack, server).system_metadata["shelved_image_id"]
+
+    def power_on(*args, **kwargs):  # the hypervisor refuses
+        raise RuntimeError("the hypervisor cannot start it")
+    monkeypatch.setattr(stack.driver(host), "power_on", power_on)
+    status, _h, body = h.action(stack, server, {"unshelve": None})
+    assert status == 202, body
+    shown = h.idle(stack, server, "SHELVED")
+    assert _host(shown) == host
+    assert h.allocations(stack, server) == allocation
+    assert h.image(stack, image_id)[0] == 200
+    event = h.events(stack, server, "unshelve")["compute_unshelve_instance"]
+    assert event["result"] == "Error" and "RuntimeError" in event["traceback"]
+    monkeypatch.undo()
+    h.timed(stack, server, {"unshelve": None}, "ACTIVE")
