@@ -179,14 +179,20 @@ class ShelveOperations:
     @check_instance_state(vm_state=BACKUP_VM_STATES, method="createBackup")
     @api_actions.check_instance_host
     def backup(self, context, instance, name, backup_type, rotation,
-               extra_properties=None):
+               extra_properties=None, check_metadata_quota=True):
         """Back the server up as image ``name``; keep the newest ``rotation``
-        backups of ``backup_type``. The image dict."""
+        backups of ``backup_type``. The image dict.
+
+        ``check_metadata_quota``: ``extra_properties`` count against the
+        metadata_items quota (MetadataLimitExceeded, 403); the API stops
+        checking from 2.39 as upstream.
+        """
         if _is_volume_backed(instance):
             raise exception.InvalidRequest(
                 "Backup is not supported for volume-backed instances.")
         extra_properties = dict(extra_properties or {})
-        self._check_metadata_quota(context, extra_properties)
+        if check_metadata_quota:
+            self._check_metadata_quota(context, extra_properties)
         self._refuse_when_compute_down(context, instance, "backup_instance")
         meta = api_snapshot.snapshot_image_meta(
             context, instance, name, dict(extra_properties, backup_type=backup_type))

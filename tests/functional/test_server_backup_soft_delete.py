@@ -259,3 +259,24 @@ def test_servers_that_never_ran_or_are_shelved_are_deleted_at_once(stack, soft_d
     stack.request("DELETE", "/servers/%s" % server)
     stack.wait_for_gone(server)
     assert h.allocations(stack, server) == {}
+
+
+def test_backup_metadata_counts_against_the_quota_before_2_39(stack, server):
+    status, _h, body = stack.request("PUT", "/os-quota-sets/admin",
+                                     {"quota_set": {"metadata_items": 1}})
+    assert status == 200, body
+    backup = {"createBackup": {"name": "m", "backup_type": "meta", "rotation": 1,
+                               "metadata": {"a": "1", "b": "2"}}}
+    try:
+        status, _h, body = h.action(stack, server, backup, version="2.38")
+        assert status == 403, body
+        assert _backups(stack, server, "meta") == []
+        assert h.show(stack, server)["OS-EXT-STS:task_state"] is None
+        status, _h, body = h.action(stack, server, backup, version="2.39")
+        assert status == 202, body
+        h.idle(stack, server)
+        image = h.image(stack, body["image_id"] if body else _backups(
+            stack, server, "meta")[0]["id"])[2]
+        assert (image["a"], image["b"]) == ("1", "2")
+    finally:
+        stack.request("DELETE", "/os-quota-sets/admin")

@@ -78,7 +78,8 @@ def _create_backup(req, id):
     rotation = int(body["rotation"])
     try:
         image = _run(req, id, "createBackup", BACKUP, "backup", body["name"],
-                     body["backup_type"], rotation, body.get("metadata") or {})
+                     body["backup_type"], rotation, body.get("metadata") or {},
+                     check_metadata_quota=not req.is_at_least("2.39"))
     except exception.InvalidRequest as exc:
         raise webob.exc.HTTPBadRequest(explanation=exc.format_message())
     if req.is_at_least("2.45"):
