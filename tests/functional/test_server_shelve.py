@@ -325,3 +325,41 @@ def test_a_failed_unshelve_in_place_keeps_the_server_shelved_with_its_allocation
     assert event["result"] == "Error" and "RuntimeError" in event["traceback"]
     monkeypatch.undo()
     h.timed(stack, server, {"unshelve": None}, "ACTIVE")
+
+
+def _set_computes(stack, enabled):
+    for host in stack.computes:
+        status, _h, body = stack.request(
+            "PUT", "/os-services/%s" % ("enable" if enabled else "disable"),
+            {"host": host, "binary": "nova-compute"})
+        assert status == 200, body
+
+
+def test_unshelve_with_no_host_that_fits_stays_offloaded(stack, server):
+    h.timed(stack, server, {"shelve": None}, "SHELVED_OFFLOADED")
+    _set_computes(stack, enabled=False)
+    try:
+        status, _h, body = h.action(stack, server, {"unshelve": None})
+        assert status == 202, body
+        h.idle(stack, server, "SHELVED_OFFLOADED")
+        event = h.events(stack, server, "unshelve")["schedule_instances"]
+        assert event["result"] == "Error"
+        assert "NoValidHost" in event["traceback"]
+        assert h.allocations(stack, server) == {}
+    finally:
+        _set_computes(stack, enabled=True)
+    h.timed(stack, server, {"unshelve": None}, "ACTIVE")
+
+
+def test_unshelve_of_a_server_whose_shelved_image_is_gone_is_an_error(stack):
+    server = h.boot(stack, "lost-image")
+    h.timed(stack, server, {"shelve": None}, "SHELVED_OFFLOADED")
+    image_id = h.instance(stack, server).system_metadata["shelved_image_id"]
+    assert stack.request_image("DELETE", "/v2/images/%s" % image_id)[0] == 204
+    status, _h, body = h.action(stack, server, {"unshelve": None})
+    assert status == 202, body
+    shown = h.idle(stack, server, "ERROR")
+    assert shown["fault"]["message"] == "Image %s could not be found." % image_id
+    assert h.allocations(stack, server) == {}
+    stack.request("DELETE", "/servers/%s" % server)
+    stack.wait_for_gone(server)
