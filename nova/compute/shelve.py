@@ -88,10 +88,9 @@ class ShelveOperations:
                 raise
         offload = CONF.shelved_offload_time == 0
         metadata = dict(instance.system_metadata or {})
-        metadata.update(shelved_at=timeutils.utcnow().isoformat(),
-                        shelved_image_id=image_id or "", shelved_host=self.host)
-        if not image_id:
-            metadata.pop("shelved_image_id")
+        metadata.update(shelved_at=timeutils.utcnow().isoformat(), shelved_host=self.host)
+        if image_id:
+            metadata["shelved_image_id"] = image_id
         expected = instance.task_state
         instance.system_metadata = metadata
         instance.power_state = operation.power_state_of(self.driver, instance)
