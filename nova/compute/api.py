@@ -20,7 +20,9 @@ from nova.compute import api_actions
 from nova.compute import api_consoles
 from nova.compute import api_create
 from nova.compute import api_recovery
+from nova.compute import api_shelve
 from nova.compute import api_snapshot
+from nova.compute import api_soft_delete
 from nova.compute import down_cells
 from nova.compute import instance_list
 from nova.compute.utils import check_instance_lock  # noqa: F401 (part of this API)
@@ -60,7 +62,8 @@ def _is_building(instance):
 
 class API(api_create.CreateOperations, api_actions.ActionOperations,
           api_snapshot.SnapshotOperations, api_consoles.ConsoleOperations,
-          api_recovery.RecoveryOperations):
+          api_recovery.RecoveryOperations, api_shelve.ShelveOperations,
+          api_soft_delete.SoftDeleteOperations):
     """Servers on behalf of the API: read and update here, create and act in the mixins."""
 
     def __init__(self):

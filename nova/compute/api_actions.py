@@ -63,6 +63,10 @@ class ActionOperations:
 
     @check_instance_lock
     def delete(self, context, instance):
+        # [DEFAULT] reclaim_instance_interval > 0: deferred (api_soft_delete).
+        if self.soft_delete_applies(instance):
+            self.soft_delete(context, instance)
+            return
         self._delete(context, instance, "delete")
 
     @check_instance_lock
@@ -82,9 +86,11 @@ class ActionOperations:
             return
         self._record_action(context, instance, "delete")
         if not instance.host or not self._compute_is_up(context, instance):
+            self.delete_shelved_image(context, instance)
             self._local_delete(context, instance)
             return
         self._queue_mapping_for_delete(context, instance.uuid)
+        self.delete_shelved_image(context, instance)
         self.compute_rpcapi.check_instance_action("terminate_instance")
         instance.task_state = task_states.DELETING
         try:
@@ -137,7 +143,8 @@ class ActionOperations:
             self._release_allocation_or_fail(context, instance)
         else:  # never placed: a claim is unlikely, its release best effort
             self._release_allocation(context, instance)
-        if instance.host:
+        # An offloaded server has no host but keeps its addresses/ports.
+        if instance.host or instance.vm_state == vm_states.SHELVED_OFFLOADED:
             try:
                 from nova.network import api as network_api
                 network_api.get_network_api().deallocate_for_instance(

@@ -10,6 +10,7 @@ from oslo_service import periodic_task
 
 import nova.conf
 from nova.compute import admin_actions
+from nova.compute import backup
 from nova.compute import build
 from nova.compute import consoles
 from nova.compute import delete
@@ -20,7 +21,9 @@ from nova.compute import power
 from nova.compute import rebuild
 from nova.compute import rescue
 from nova.compute import resource_tracker
+from nova.compute import shelve
 from nova.compute import snapshot
+from nova.compute import soft_delete
 from nova import manager
 from nova import objects
 from nova.scheduler import rpcapi as scheduler_rpcapi
@@ -37,17 +40,20 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
                      lifecycle_events.LifecycleEventOperations,
                      rebuild.RebuildOperations, rescue.RescueOperations,
                      admin_actions.AdminActionOperations,
+                     shelve.ShelveOperations, backup.BackupOperations,
+                     soft_delete.SoftDeleteOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
     The operation families live in their own modules (build, power, delete,
-    snapshot, guest_info, consoles, lifecycle_events, rebuild, rescue, admin_actions);
+    snapshot, guest_info, consoles, lifecycle_events, rebuild, rescue, admin_actions,
+    shelve, backup, soft_delete);
     each operation runs through nova.compute.operation's compute_operation
     decorator, which also holds the host steps the families share. This
     class holds the host's lifecycle, resources and shared clients.
     """
 
-    target = messaging.Target(version="6.7")
+    target = messaging.Target(version="6.8")
     service_name = "compute"
 
     def __init__(self, compute_driver=None, *args, **kwargs):
@@ -68,6 +74,11 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self.set_periodic_spacing("_sync_power_states", CONF.sync_power_state_interval)
         self.set_periodic_spacing("_run_image_cache_manager_pass",
                                   CONF.image_cache.manager_interval)
+        self.set_periodic_spacing("_poll_shelved_instances", CONF.shelved_poll_interval)
+        # A soft-deleted server is reclaimed at most a minute late.
+        self.set_periodic_spacing("_reclaim_queued_deletes",
+                                  min(CONF.reclaim_instance_interval, 60)
+                                  if CONF.reclaim_instance_interval > 0 else -1)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -126,6 +137,14 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
     @periodic_task.periodic_task(spacing=600)
     def _sync_power_states(self, context):
         self.sync_power_states(context)
+
+    @periodic_task.periodic_task(spacing=3600)
+    def _poll_shelved_instances(self, context):
+        self.poll_shelved_instances(context)
+
+    @periodic_task.periodic_task(spacing=60)
+    def _reclaim_queued_deletes(self, context):
+        self.reclaim_queued_deletes(context)
 
     @periodic_task.periodic_task(spacing=2400)
     def _run_image_cache_manager_pass(self, context):

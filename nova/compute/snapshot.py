@@ -10,6 +10,8 @@ the operation wrapper records the fault and clears the task state, so the
 server is back in its previous state (never ERROR for a snapshot).
 """
 
+import time
+
 from oslo_log import log as logging
 
 from nova.compute import operation
@@ -58,10 +60,19 @@ class SnapshotOperations:
             self._delete_failed_image(context, image_id)
             raise
 
-    def _delete_failed_image(self, context, image_id):
-        try:
-            self.image_api.delete(context, image_id)
-        except exception.ImageNotFound:
-            pass
-        except Exception:
-            LOG.exception("Could not delete image %s of a failed snapshot", image_id)
+    def _delete_failed_image(self, context, image_id, attempts=3):
+        """Delete ``image_id`` (a failed snapshot's, or one no longer needed);
+        an image service error is tried again twice before it is logged."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.image_api.delete(context, image_id)
+                return
+            except exception.ImageNotFound:
+                return
+            except Exception:
+                if attempt == attempts:
+                    LOG.exception("Could not delete image %s", image_id)
+                    return
+                LOG.warning("Deleting image %s failed (attempt %d of %d); trying again.",
+                            image_id, attempt, attempts)
+                time.sleep(0.5 * attempt)

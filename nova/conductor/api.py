@@ -98,3 +98,8 @@ class ComputeTaskAPI:
             context, instance, orig_image_ref, image_ref, injected_files, new_pass,
             orig_sys_metadata, bdms, preserve_ephemeral=preserve_ephemeral,
             request_spec=request_spec, image=image)
+
+    def unshelve_instance(self, context, instance, request_spec=None):
+        """Schedule (if offloaded) and unshelve ``instance`` (a cast)."""
+        self.conductor_compute_rpcapi.unshelve_instance(context, instance,
+                                                        request_spec=request_spec)

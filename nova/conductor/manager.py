@@ -11,6 +11,7 @@ from nova.conductor.tasks import build
 from nova.conductor.tasks import image_cache
 from nova.conductor.tasks import rebuild
 from nova import exception
+from nova.conductor.tasks import unshelve
 from nova import manager
 from nova import objects
 from nova.objects import base as nova_object
@@ -127,7 +128,7 @@ class ComputeTaskManager:
     COMPUTE_TASK_RPC_API_VERSION, SERVICE_VERSION_HISTORY "compute_task_rpc").
     """
 
-    target = messaging.Target(namespace="compute_task", version="1.2")
+    target = messaging.Target(namespace="compute_task", version="1.3")
 
     def __init__(self):
         self._build_task = None
@@ -168,3 +169,6 @@ class ComputeTaskManager:
                 request_spec=request_spec, image=image)
         except exception.NoValidHost:
             pass  # a cast: the server, its fault and the action's event say it
+
+    def unshelve_instance(self, context, instance, request_spec=None):
+        unshelve.UnshelveTask().execute(context, instance, request_spec)

@@ -22,6 +22,7 @@ ComputeTaskManager target and SERVICE_VERSION_HISTORY "compute_task_rpc"):
   1.0 - cache_images
   1.1 - schedule_and_build_instances, build_instances
   1.2 - rebuild_instance
+  1.3 - unshelve_instance
 
 Both are capped by ``[upgrade_levels] conductor``: a release alias or ``auto``
 (the oldest running nova-conductor) caps both; a version caps the API whose
@@ -41,7 +42,7 @@ RPC_TOPIC = "conductor"
 
 # The newest versions these clients can send (the last lines of the histories).
 RPC_API_VERSION = "3.0"
-COMPUTE_TASK_RPC_API_VERSION = "1.2"
+COMPUTE_TASK_RPC_API_VERSION = "1.3"
 
 
 class ConductorAPI(ovo_base.VersionedObjectIndirectionAPI):
@@ -175,3 +176,16 @@ class ComputeTaskAPI:
                    orig_sys_metadata=orig_sys_metadata, bdms=bdms,
                    preserve_ephemeral=preserve_ephemeral, request_spec=request_spec,
                    image=image)
+
+    def unshelve_instance(self, ctxt, instance, request_spec=None):
+        """A cast (1.3): unshelve ``instance`` (task_state unshelving).
+
+        A SHELVED_OFFLOADED server is scheduled again (``request_spec`` holds
+        the availability zone and requested host the API set) and spawned on
+        the chosen host; a SHELVED one is powered on where it is. With no
+        host that fits it stays SHELVED_OFFLOADED with the task cleared and
+        the failure in the action's ``schedule_instances`` event.
+        """
+        cctxt = self.router.prepare("unshelve_instance", version="1.3")
+        cctxt.cast(ctxt, "unshelve_instance", instance=instance,
+                   request_spec=request_spec)

@@ -20,6 +20,12 @@ compute_opts = [
     cfg.IntOpt("reclaim_instance_interval", default=0,
         help='Seconds a soft-deleted instance waits before being reclaimed; 0 disables '
              'soft delete.'),
+    cfg.IntOpt("shelved_offload_time", default=0,
+        help='Seconds a shelved instance stays on its host before it is offloaded '
+             '(guest destroyed, resources released); 0 offloads at once, -1 never.'),
+    cfg.IntOpt("shelved_poll_interval", default=3600,
+        help='Seconds between the checks for shelved instances due to be offloaded '
+             '(with shelved_offload_time > 0); 0 or less disables them.'),
     cfg.IntOpt("heal_instance_info_cache_interval", default=60,
         help='Seconds between network info cache heals; 0 disables.'),
     cfg.IntOpt("scheduler_instance_sync_interval", default=120,

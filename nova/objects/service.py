@@ -46,6 +46,11 @@ SERVICE_VERSION_HISTORY = (
     # scheduler 4.3: select_destinations answers a rebuild's check without a claim.
     {"compute_rpc": "6.7", "scheduler_rpc": "4.3", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.2"},
+    # Version 6: compute 6.8: shelve_instance, shelve_offload_instance,
+    # unshelve_instance, backup_instance, soft_delete_instance,
+    # restore_instance; compute_task 1.3: unshelve_instance.
+    {"compute_rpc": "6.8", "scheduler_rpc": "4.3", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.3"},
 )
 
 # This code's service version: recorded in services.version by every service

@@ -31,6 +31,7 @@ from nova.policies import server_password
 from nova.policies import server_tags
 from nova.policies import servers
 from nova.policies import services
+from nova.policies import shelve
 
 MODULES = (
     base,
@@ -57,6 +58,7 @@ MODULES = (
     server_tags,
     servers,
     services,
+    shelve,
 )
 
 

@@ -265,6 +265,20 @@ class ComputeDriver:
         the guest reads it from the metadata service or config drive."""
         pass
 
+    def soft_delete(self, instance):
+        """Set the guest aside for a deferred delete (keeping its disks).
+
+        NotImplementedError: the compute powers it off instead.
+        """
+        raise NotImplementedError()
+
+    def restore(self, instance):
+        """Bring back a guest set aside by :meth:`soft_delete`.
+
+        NotImplementedError: the compute powers it on instead.
+        """
+        raise NotImplementedError()
+
     # -- snapshots, console log, diagnostics --------------------------------------
 
     def snapshot(self, context, instance, image_id, update_task_state):

@@ -41,6 +41,8 @@ class FakeInstance:
         self.rescue_image_ref = None  # the image of the rescue disk while rescued
         self.admin_password = None    # the last password set through the agent
         self.network_info_injections = 0
+        self.soft_deleted = False   # set aside by soft_delete, until restore
+        self.image_id = None        # the image it was spawned from
         self.started_at = time.time()
         # The serial log: a few boot lines, then whatever a test appends.
         self.console_log = [
@@ -235,6 +237,8 @@ class FakeDriver(driver.ComputeDriver):
                 hostname=getattr(instance, "hostname", None))
             self.instances[instance.uuid].image_ref = image_meta.id \
                 if image_meta.obj_attr_is_set("id") else instance.image_ref
+            self.instances[instance.uuid].image_id = (
+                image_meta.id if image_meta.obj_attr_is_set("id") else None)
         LOG.debug("Fake guest %s spawned", instance.uuid)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
@@ -288,6 +292,19 @@ class FakeDriver(driver.ComputeDriver):
 
     def resume(self, context, instance, network_info, block_device_info=None):
         self._set_state(instance, power_state.RUNNING, (power_state.SUSPENDED,))
+
+    def soft_delete(self, instance):
+        self._set_state(instance, power_state.SHUTDOWN)
+        self._guest(instance).soft_deleted = True
+
+    def restore(self, instance):
+        guest = self._guest(instance)
+        if not guest.soft_deleted:
+            raise exception.InstanceInvalidState(
+                instance_uuid=instance.uuid, attr="soft_deleted", state=False,
+                method="restore")
+        guest.soft_deleted = False
+        self._set_state(instance, power_state.RUNNING)
 
     def cache_image(self, context, image_id):
         if image_id in self.cached_images:

@@ -223,6 +223,16 @@ EXPECTED = {
         ADMIN, ("POST", "/servers/{server_id}/action (os-resetState)")),
     "os_compute_api:os-admin-actions:inject_network_info": (
         ADMIN, ("POST", "/servers/{server_id}/action (injectNetworkInfo)")),
+    "os_compute_api:os-shelve:shelve": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (shelve)")),
+    "os_compute_api:os-shelve:shelve_offload": (
+        ADMIN, ("POST", "/servers/{server_id}/action (shelveOffload)")),
+    "os_compute_api:os-shelve:unshelve": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (unshelve)")),
+    "os_compute_api:os-shelve:unshelve_to_host": (
+        ADMIN, ("POST", "/servers/{server_id}/action (unshelve)")),
+    "os_compute_api:os-create-backup": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (createBackup)")),
 }
 
 BASE_RULES = {"context_is_admin", "admin_or_owner", "admin_api", "project_member_api",

@@ -18,6 +18,7 @@ import webob.exc
 from nova.api.openstack.compute import remote_consoles
 from nova.api.openstack.compute.schemas import server_actions as schemas
 from nova.api.openstack.compute import server_recovery
+from nova.api.openstack.compute import server_shelve
 from nova.api.openstack.compute import servers
 from nova.api.openstack import wsgi
 from nova.api import validation
@@ -175,6 +176,7 @@ ACTIONS = {
     # os-getVNCConsole, os-getSPICEConsole, os-getSerialConsole (up to 2.5).
     **remote_consoles.ACTIONS,
     **server_recovery.ACTIONS,
+    **server_shelve.ACTIONS,
 }
 
 

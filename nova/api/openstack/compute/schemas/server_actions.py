@@ -167,3 +167,7 @@ reset_state = _action("os-resetState", {"state": {"type": "string",
                                                   "enum": ["active", "error"]}},
                       ["state"])
 inject_network_info = _no_body("injectNetworkInfo")
+# shelve, shelveOffload, unshelve, createBackup and restore (their own module).
+from nova.api.openstack.compute.schemas.server_shelve import (  # noqa: E402,F401
+    create_backup, restore, shelve, shelve_offload, unshelve, unshelve_v277,
+    unshelve_v291)
