@@ -86,7 +86,7 @@ def test_unshelve_needs_the_conductors_newer_compute_task_api(api, pinned):
     assert _actions(api, server.uuid) == []
 
 
-def test_a_delete_with_soft_delete_on_is_outright_below_the_cap(api, pinned):
+def test_a_delete_with_soft_delete_on_is_outright_below_the_cap(api, placement, pinned):
     flavor = seed.add_flavor(api)
     server = seed.add_server(api, "s", flavor=flavor)
     CONF.set_override("reclaim_instance_interval", 3600)
