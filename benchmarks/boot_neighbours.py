@@ -12,10 +12,14 @@ then the figures:
 * GET /servers/detail with those servers (security groups from Neutron):
   median and p90 of ``--requests`` calls;
 * delete all: N concurrent DELETEs until no server is listed and Neutron has
-  no port of theirs left.
+  no port of theirs left;
+* Keystone's work meanwhile: tokens issued (``POST /v3/auth/tokens``) and
+  validated (``GET /v3/auth/tokens``), counted in its gunicorn access log,
+  whoever asked (nova's daemons, Neutron, Glance, Placement).
 """
 
 import concurrent.futures
+import os
 import shutil
 import statistics
 import tempfile
@@ -65,8 +69,22 @@ def _ports_left(nb, server_ids):
     return [p for p in body["ports"] if p["device_id"] in wanted]
 
 
+def keystone_calls(nb):
+    """(tokens issued, tokens validated) so far, from Keystone's access log."""
+    log = os.path.join(os.path.dirname(nb.data["logs"]["keystone"]), "gunicorn.log")
+    issued = validated = 0
+    with open(log, errors="replace") as f:
+        for line in f:
+            if '"POST /v3/auth/tokens' in line:
+                issued += 1
+            elif '"GET /v3/auth/tokens' in line:
+                validated += 1
+    return issued, validated
+
+
 def run_size(cluster, nb, flavor, image, network, size, requests):
     prefix = "nb%d-" % size
+    issued_before, validated_before = keystone_calls(nb)
     pool = concurrent.futures.ThreadPoolExecutor(size)
     try:
         began = time.monotonic()
@@ -94,8 +112,10 @@ def run_size(cluster, nb, flavor, image, network, size, requests):
         deleted = time.monotonic() - began
     finally:
         pool.shutdown(wait=False)
+    issued, validated = keystone_calls(nb)
     return {"posted": posted, "active": active, "median": statistics.median(latencies),
-            "p90": _percentile(latencies, 0.9), "deleted": deleted}
+            "p90": _percentile(latencies, 0.9), "deleted": deleted,
+            "issued": issued - issued_before, "validated": validated - validated_before}
 
 
 def main(args):
@@ -123,8 +143,10 @@ def main(args):
         for size in sizes:
             r = run_size(cluster, nb, flavor, image, network, size, args.requests)
             print("%4d concurrent boots: POST phase %.2f s, all ACTIVE %.2f s, "
-                  "GET /servers/detail median %.1f ms p90 %.1f ms, delete all %.2f s"
-                  % (size, r["posted"], r["active"], r["median"], r["p90"], r["deleted"]))
+                  "GET /servers/detail median %.1f ms p90 %.1f ms, delete all %.2f s; "
+                  "Keystone: %d tokens issued, %d validated"
+                  % (size, r["posted"], r["active"], r["median"], r["p90"], r["deleted"],
+                     r["issued"], r["validated"]))
     finally:
         if cluster is not None:
             cluster.stop()
