@@ -18,6 +18,7 @@ then the figures:
   whoever asked (nova's daemons, Neutron, Glance, Placement).
 """
 
+import collections
 import concurrent.futures
 import os
 import shutil
@@ -73,12 +74,17 @@ def keystone_calls(nb):
     """(tokens issued, tokens validated) so far, from Keystone's access log."""
     log = os.path.join(os.path.dirname(nb.data["logs"]["keystone"]), "gunicorn.log")
     issued = validated = 0
+    agents = collections.Counter()
     with open(log, errors="replace") as f:
         for line in f:
             if '"POST /v3/auth/tokens' in line:
                 issued += 1
+                agents["issue " + line.rstrip().rsplit('"', 2)[-2][:60]] += 1
             elif '"GET /v3/auth/tokens' in line:
                 validated += 1
+                agents["validate " + line.rstrip().rsplit('"', 2)[-2][:60]] += 1
+    if os.environ.get("NOVA_BENCH_KEYSTONE_AGENTS"):
+        print("    Keystone calls so far by user agent: %s" % dict(agents))
     return issued, validated
 
 

@@ -9,7 +9,7 @@ reused by every request and thread:
 * ``conf_auth(group)``: the auth plugin of ``[group]``'s own credentials
   (e.g. nova's admin user for Neutron port bindings, or for Placement); the
   plugin keeps its token and asks Keystone for a new one only when it nears
-  expiry;
+  expiry; groups with the same credentials share one plugin (one token);
 * ``service_token_auth()``: the ``[service_user]`` plugin whose token goes out
   as ``X-Service-Token`` when ``send_service_user_token`` is set.
 
@@ -43,6 +43,7 @@ _NO_AUTH_TYPES = (None, "", "none", "noauth")
 _lock = threading.Lock()
 _sessions = {}        # group -> (option values, Session)
 _auths = {}           # group -> (option values, plugin or None)
+_auths_by_credentials = {}   # option values -> plugin (shared by groups alike)
 _plugin_opts = {}     # auth_type -> names of its options
 _warned = set()
 
@@ -107,14 +108,21 @@ def _auth_key(group):
 
 def conf_auth(group):
     """The auth plugin of ``[group]``'s credentials, one per process; None when
-    ``[group] auth_type`` is unset."""
+    ``[group] auth_type`` is unset.
+
+    Groups holding the same credentials (commonly ``[neutron]``,
+    ``[placement]``, ``[glance]`` and ``[service_user]`` all name nova's
+    service user) share one plugin, hence one token: each token the process
+    asks for is one more that every service it calls must validate.
+    """
     with _lock:
         key = _auth_key(group)
         cached = _auths.get(group)
         if cached is None or cached[0] != key:
-            auth = None
-            if CONF[group].auth_type not in _NO_AUTH_TYPES:
+            auth = _auths_by_credentials.get(key)
+            if auth is None and CONF[group].auth_type not in _NO_AUTH_TYPES:
                 auth = ks_loading.load_auth_from_conf_options(CONF, group)
+                _auths_by_credentials[key] = auth
             cached = (key, auth)
             _auths[group] = cached
         return cached[1]
@@ -163,4 +171,5 @@ def reset():
     with _lock:
         _sessions.clear()
         _auths.clear()
+        _auths_by_credentials.clear()
         _warned.clear()

@@ -136,3 +136,20 @@ def test_placement_adapters_share_session_and_plugin(conf):
     assert all(a.auth is service_auth.conf_auth("placement") for a in adapters)
     clients = [report.SchedulerReportClient() for _ in range(3)]
     assert len({id(c._client.auth) for c in clients}) == 1
+
+
+def test_groups_with_the_same_credentials_share_one_plugin_and_token(conf):
+    # [neutron], [placement] and [service_user] commonly all name nova's user:
+    # one plugin (one token to get, and for every service to validate).
+    for group in ("neutron", "placement", "service_user"):
+        _password(conf, group)
+    _password(conf, "glance", user="glance-reader")
+    neutron = service_auth.conf_auth("neutron")
+    assert neutron is not None
+    assert service_auth.conf_auth("placement") is neutron
+    assert service_auth.conf_auth("service_user") is neutron
+    assert service_auth.conf_auth("glance") is not neutron
+    # Other credentials in one group: that group gets a plugin of its own.
+    conf("placement", username="placement-user")
+    assert service_auth.conf_auth("placement") is not neutron
+    assert service_auth.conf_auth("neutron") is neutron
