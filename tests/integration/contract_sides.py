@@ -12,6 +12,7 @@ from keystoneauth1 import loading as ks_loading
 
 import nova.conf
 from nova import context as nova_context
+from tests import ksa_conf
 
 CONF = nova.conf.CONF
 
@@ -34,6 +35,9 @@ def clear_service_auth(group):
             CONF.clear_override(name, group=group)
         except Exception:  # noqa: BLE001 - an option never registered
             pass
+    # The password plugin's required options (auth_url...) stay registered:
+    # they must not fail a later test's first parse of the configuration.
+    ksa_conf.release_required_plugin_opts(CONF, {group})
 
 
 class RealNeutron:

@@ -11,6 +11,7 @@ images with the CLI, and every user action goes through ``openstack``:
 create, console log, reboot soft and hard, stop/start, pause/unpause,
 suspend/resume, an image of the server and a second server booted from it,
 the first server's config drive (its uuid and user data printed by the guest),
+the second server shelved (offloaded at once) and unshelved,
 diagnostics, delete. The VNC server of the guest answers with its RFB banner.
 Afterwards no libvirt domain, instance directory, base image in use, tap
 device or Placement allocation is left.
@@ -376,6 +377,35 @@ def test_image_of_the_server_boots_a_second_server(stack):
     stack.kept["tap_two"] = xml.find("devices/interface/target").get("dev")
 
 
+def test_shelve_offload_and_unshelve_the_second_server(stack):
+    two = stack.ids["two"]
+    # [DEFAULT] shelved_offload_time = 0: shelving offloads at once.
+    stack.osc("server", "shelve", two, fmt=False)
+    server = stack.wait_status(two, "SHELVED_OFFLOADED")
+    assert server["OS-EXT-SRV-ATTR:host"] is None
+    assert stack.domain(two) is None
+    assert not os.path.exists(os.path.join(stack.instances_path, two))
+    assert not os.path.exists("/sys/class/net/%s" % stack.kept["tap_two"])
+    assert stack.allocations(two) == {}
+    shelved = stack.osc("image", "list", "--name", "lv-two-shelved")
+    assert len(shelved) == 1 and shelved[0]["Status"] == "active", shelved
+    shelved_id = shelved[0]["ID"]
+
+    stack.osc("server", "unshelve", two, fmt=False)
+    server = stack.wait_status(two, "ACTIVE")
+    assert server["OS-EXT-SRV-ATTR:host"] == COMPUTE
+    # A new guest from the shelved image: its own first boot marker.
+    stack.wait_markers(two, 1)
+    assert stack.domain(two).isActive()
+    assert [a["resources"] for a in stack.allocations(two).values()] == [
+        {"VCPU": 1, "MEMORY_MB": 192, "DISK_GB": 1}]
+    # The shelved image is gone from the image service; its base serves the guest.
+    assert stack.osc("image", "list", "--name", "lv-two-shelved") == []
+    stack.ids["shelved"] = shelved_id
+    xml = stack.domain_xml(two)
+    stack.kept["tap_two"] = xml.find("devices/interface/target").get("dev")
+
+
 def _gone(stack, sid, tap):
     assert stack.domain(sid) is None
     assert not os.path.exists(os.path.join(stack.instances_path, sid))
@@ -390,14 +420,15 @@ def test_delete_leaves_nothing_behind(stack):
     one, two = stack.ids["one"], stack.ids["two"]
     name = lambda image: imagecache.base_name(stack.ids[image])     # noqa: E731
     assert {name("kernel"), name("ramdisk"), name("machine"),
-            name("snapshot")} <= stack.bases()
+            name("shelved")} <= stack.bases()
     stack.osc("server", "delete", "--wait", one, fmt=False)
     _gone(stack, one, stack.kept["tap_one"])
     # The image cache pass drops the machine image only the deleted server
-    # used; the second server's bases (kernel, ramdisk, snapshot) stay.
+    # used; the second server's bases (kernel, ramdisk, and the shelved image
+    # it was unshelved from) stay.
     _wait(lambda: name("machine") not in stack.bases(), 60,
           "the unused machine base to be removed")
-    assert {name("kernel"), name("ramdisk"), name("snapshot")} <= stack.bases()
+    assert {name("kernel"), name("ramdisk"), name("shelved")} <= stack.bases()
     assert stack.domain(two).isActive()
 
     stack.osc("server", "delete", "--wait", two, fmt=False)

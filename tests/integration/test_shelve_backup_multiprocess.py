@@ -1,4 +1,5 @@
-"""Shelve, offload, unshelve onto the other compute; rotated backups; soft delete.
+"""Shelve, offload, unshelve onto the other compute; rebuild with another image;
+rotated backups; soft delete.
 
 Separate daemons over RabbitMQ and MariaDB (tests/integration/boot_cluster.py,
 fake driver): nova-api, nova-conductor, nova-scheduler, two nova-compute,
@@ -108,6 +109,17 @@ def test_shelve_offload_unshelve_elsewhere_backups_and_soft_delete(cluster):
     assert cluster.usages() == FLAVOR
     assert _image_status(cluster, shelved_image["id"]) == 404
 
+    # Rebuild with another image, on the host it is on (the scheduler checks
+    # the new image against that host; nothing is claimed again).
+    other_image = cluster.create_image(name="other")
+    times["rebuild"], server, answer = _act(
+        cluster, server_id, {"rebuild": {"imageRef": other_image}}, "ACTIVE")
+    assert answer["server"]["image"]["id"] == other_image
+    assert server["image"]["id"] == other_image
+    assert server["OS-EXT-SRV-ATTR:host"] == "compute2"
+    assert _allocation_hosts(cluster, server_id) == ["compute2"]
+    assert cluster.usages() == FLAVOR
+
     # Three daily backups with rotation 2 leave the newest two.
     made = []
     for n in range(3):
@@ -151,7 +163,8 @@ def test_shelve_offload_unshelve_elsewhere_backups_and_soft_delete(cluster):
                                    version="2.21")
     assert status == 200, body
     actions = [a["action"] for a in body["instanceActions"]]
-    for name in ("create", "shelve", "unshelve", "createBackup", "delete", "restore"):
+    for name in ("create", "shelve", "unshelve", "rebuild", "createBackup", "delete",
+                 "restore"):
         assert name in actions, actions
     print("\nmultiprocess action times (fake driver, API to final state): %s" % ", ".join(
         "%s %.2fs" % item for item in times.items()))
