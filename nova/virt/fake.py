@@ -42,7 +42,6 @@ class FakeInstance:
         self.admin_password = None    # the last password set through the agent
         self.network_info_injections = 0
         self.soft_deleted = False   # set aside by soft_delete, until restore
-        self.image_id = None        # the image it was spawned from
         self.started_at = time.time()
         # The serial log: a few boot lines, then whatever a test appends.
         self.console_log = [
@@ -237,8 +236,6 @@ class FakeDriver(driver.ComputeDriver):
                 hostname=getattr(instance, "hostname", None))
             self.instances[instance.uuid].image_ref = image_meta.id \
                 if image_meta.obj_attr_is_set("id") else instance.image_ref
-            self.instances[instance.uuid].image_id = (
-                image_meta.id if image_meta.obj_attr_is_set("id") else None)
         LOG.debug("Fake guest %s spawned", instance.uuid)
 
     def destroy(self, context, instance, network_info, block_device_info=None,

@@ -92,7 +92,7 @@ def test_cli_shelve_offloads_at_once_and_unshelve_spawns_from_the_shelved_image(
     new_host = _host(active)
     assert new_host in stack.computes
     guest = stack.driver(new_host).instances[server]
-    assert guest.image_id == image_id  # spawned from the shelved image
+    assert guest.image_ref == image_id  # spawned from the shelved image
     assert active["image"]["id"] == stack.image  # the server's image is unchanged
     assert h.image(stack, image_id)[0] == 404  # ...and the shelved image is deleted
     record = h.instance(stack, server)
