@@ -167,6 +167,14 @@ class ComputeDriver:
 
     # -- instance lifecycle -----------------------------------------------------
 
+    def prepare_for_spawn(self, instance):
+        """Get ready for the guest of a new instance (its networks exist; its
+        block devices are being prepared; spawn comes next).
+
+        The default does nothing. Raises to fail the build (the compute
+        manager then cleans up, as after a failed spawn).
+        """
+
     def spawn(self, context, instance, image_meta, injected_files, admin_password,
               allocations, network_info=None, block_device_info=None, power_on=True,
               accel_info=None):
@@ -309,6 +317,19 @@ class ComputeDriver:
         """
         raise NotImplementedError()
 
+    def attach_interface(self, context, instance, image_meta, vif):
+        """Plug ``vif`` (a nova.network.model.VIF, its port already bound to
+        this host) into the guest: live when it runs, and in its persistent
+        definition so that it stays after a reboot. InstanceNotFound when the
+        guest is not here; any other exception makes the manager release the
+        port and report InterfaceAttachFailed."""
+        raise NotImplementedError()
+
+    def detach_interface(self, context, instance, vif):
+        """Unplug ``vif`` from the guest, live and persistent; a VIF the guest
+        does not have is not an error (the port is released anyway)."""
+        raise NotImplementedError()
+
     def get_console_output(self, context, instance):
         """The guest's serial console log, all of it, as bytes (or str).
 
@@ -378,6 +399,165 @@ class ComputeDriver:
         an error raises. A hypervisor without an image cache raises
         NotImplementedError.
         """
+        raise NotImplementedError()
+
+
+    # -- moving guests: resize and cold migration ----------------------------------
+    #
+    # The compute manager drives a resize or cold migration in three steps on
+    # two hosts (the same host when resizing in place):
+    #   source: migrate_disk_and_power_off -> destination: finish_migration
+    # and then either confirm_migration on the source (drop what is left there)
+    # or, on revert, destroy on the destination and finish_revert_migration on
+    # the source. ``migration`` is a nova.objects.Migration; ``flavor`` the
+    # flavor the guest moves to.
+
+    def migrate_disk_and_power_off(self, context, instance, dest, flavor,
+                                   network_info, block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        """Stop the guest on this (source) host and make its disks available
+        to host ``dest`` (an address or host name; the same host on a resize in
+        place).
+
+        ``timeout``/``retry_interval`` bound a clean shutdown as power_off()
+        does. The driver keeps enough on the source to bring the guest back
+        (finish_revert_migration) until confirm_migration. Returns
+        ``disk_info``: a JSON-serialisable description of the disks (opaque to
+        the manager) handed to finish_migration on the destination.
+        InstanceFaultRollback wrapping the cause when nothing was changed and
+        the guest may stay where it was; any other exception fails the move.
+        """
+        raise NotImplementedError()
+
+    def finish_migration(self, context, migration, instance, disk_info,
+                         network_info, image_meta, resize_instance, allocations,
+                         block_device_info=None, power_on=True):
+        """Build the guest on this (destination) host from the disks that
+        migrate_disk_and_power_off() made available.
+
+        ``disk_info`` is what that call returned; ``resize_instance`` is True
+        when the flavor changed (the disks may have to grow to
+        ``instance.flavor``); ``image_meta`` an ImageMeta; ``allocations`` the
+        instance's allocations on this host. The guest is started unless
+        ``power_on`` is False (it was stopped before the move).
+        """
+        raise NotImplementedError()
+
+    def confirm_migration(self, context, migration, instance, network_info):
+        """Called on the source host once the user (or the auto-confirm
+        window) has accepted the move: remove what was kept there for a
+        revert. Idempotent."""
+        raise NotImplementedError()
+
+    def finish_revert_migration(self, context, instance, network_info, migration,
+                                block_device_info=None, power_on=True):
+        """Called on the source host on revert, after the destination's guest
+        was destroyed: bring the guest back here as it was before the move
+        (the old flavor, the kept disks), started unless ``power_on`` is
+        False."""
+        raise NotImplementedError()
+
+    # -- moving guests: live migration ---------------------------------------------
+    #
+    # Order, with the host that runs each call:
+    #   destination: check_can_live_migrate_destination (returns dest_check_data)
+    #   source:      check_can_live_migrate_source(dest_check_data) -> migrate_data
+    #   destination: cleanup_live_migration_destination_check (always, after the
+    #                source check)
+    #   destination: pre_live_migration(migrate_data) -> migrate_data
+    #   source:      live_migration(post_method, recover_method) which calls
+    #                post_method(context, instance, dest, block_migration,
+    #                migrate_data) on success or recover_method(context,
+    #                instance, dest, migrate_data) on failure
+    #   source:      post_live_migration, post_live_migration_at_source
+    #   destination: post_live_migration_at_destination
+    #   on failure, destination: rollback_live_migration_at_destination
+    # ``migrate_data`` is a plain dict of JSON-serialisable values that the
+    # drivers on both hosts agree on; the manager adds "migration" (the
+    # Migration's uuid), "block_migration" and "is_shared_instance_path".
+
+    def check_can_live_migrate_destination(self, context, instance, src_compute_info,
+                                           dst_compute_info, block_migration=False,
+                                           disk_over_commit=False):
+        """On the destination: can this host take ``instance`` live?
+
+        ``src_compute_info``/``dst_compute_info`` describe both compute nodes
+        (dicts with at least ``hypervisor_type``, ``hypervisor_hostname``,
+        ``cpu_info``). Returns ``dest_check_data`` (a dict) for the source's
+        check; raises MigrationPreCheckError (or a subclass) to refuse.
+        """
+        raise NotImplementedError()
+
+    def check_can_live_migrate_source(self, context, instance, dest_check_data,
+                                      block_device_info=None):
+        """On the source: can ``instance`` leave this host live to the
+        destination that answered ``dest_check_data``? Returns the
+        ``migrate_data`` dict the remaining steps receive (typically
+        ``dest_check_data`` plus what the source found: shared storage,
+        block_migration decided); MigrationPreCheckError to refuse.
+        """
+        raise NotImplementedError()
+
+    def cleanup_live_migration_destination_check(self, context, dest_check_data):
+        """On the destination: drop whatever check_can_live_migrate_destination
+        left behind (temporary files on shared storage checks...)."""
+        pass
+
+    def pre_live_migration(self, context, instance, block_device_info, network_info,
+                           disk_info, migrate_data):
+        """On the destination, before the source starts copying: prepare
+        disks, networking and whatever the incoming guest needs. Returns
+        ``migrate_data`` (possibly updated: ports, paths the source must
+        know)."""
+        raise NotImplementedError()
+
+    def live_migration(self, context, instance, dest, post_method, recover_method,
+                       block_migration=False, migrate_data=None):
+        """On the source: move the running guest to ``dest``.
+
+        May return before the move is over (the driver then calls one of the
+        callbacks later from its own thread) or block until it is. Exactly one
+        of ``post_method(context, instance, dest, block_migration,
+        migrate_data)`` (the guest now runs on ``dest``) or
+        ``recover_method(context, instance, dest, migrate_data)`` (it still
+        runs here) is called.
+        """
+        raise NotImplementedError()
+
+    def live_migration_force_complete(self, instance):
+        """Make a running live migration of ``instance`` finish now (e.g. by
+        pausing the guest or switching to post-copy)."""
+        raise NotImplementedError()
+
+    def live_migration_abort(self, instance):
+        """Cancel a running live migration of ``instance``; the driver then
+        calls the recover_method given to live_migration()."""
+        raise NotImplementedError()
+
+    def post_live_migration(self, context, instance, block_device_info,
+                            migrate_data=None):
+        """On the source, once the guest runs on the destination: detach
+        what the source still holds for it (volume connections...)."""
+        pass
+
+    def post_live_migration_at_source(self, context, instance, network_info):
+        """On the source, last step: remove the guest's leftovers here
+        (its definition, local disks unless the storage is shared, vifs)."""
+        raise NotImplementedError()
+
+    def post_live_migration_at_destination(self, context, instance, network_info,
+                                           block_migration=False,
+                                           block_device_info=None):
+        """On the destination, once the guest runs here: make it a normal
+        guest of this host (persistent definition, networking finished)."""
+        raise NotImplementedError()
+
+    def rollback_live_migration_at_destination(self, context, instance, network_info,
+                                               block_device_info, destroy_disks=True,
+                                               migrate_data=None):
+        """On the destination after a failed live migration: remove what
+        pre_live_migration (and a partial copy) created here; local disks too
+        when ``destroy_disks``."""
         raise NotImplementedError()
 
 

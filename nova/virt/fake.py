@@ -41,6 +41,7 @@ class FakeInstance:
         self.rescue_image_ref = None  # the image of the rescue disk while rescued
         self.admin_password = None    # the last password set through the agent
         self.network_info_injections = 0
+        self.vifs = []  # the ids of the ports attached after spawn (attach_interface)
         self.soft_deleted = False   # set aside by soft_delete, until restore
         self.started_at = time.time()
         # The serial log: a few boot lines, then whatever a test appends.
@@ -64,6 +65,26 @@ class SpawnFailure(Exception):
 
 class SnapshotFailure(Exception):
     """The failure a test asked the fake hypervisor to raise during an upload."""
+
+
+class MigrationStepFailure(Exception):
+    """The failure a test asked the fake hypervisor to raise at a move step."""
+
+
+# The move steps a test can make fail (fail_next_migration_steps): the names
+# of the driver methods.
+MIGRATION_STEPS = (
+    "migrate_disk_and_power_off", "finish_migration", "confirm_migration",
+    "finish_revert_migration", "check_can_live_migrate_destination",
+    "check_can_live_migrate_source", "pre_live_migration", "live_migration",
+    "post_live_migration", "post_live_migration_at_source",
+    "post_live_migration_at_destination", "rollback_live_migration_at_destination",
+    "live_migration_force_complete", "live_migration_abort")
+
+
+# Guests "in transit" between fake hypervisors of one process or between
+# processes: a fake disk handed over by migrate_disk_and_power_off is just
+# this description, carried in disk_info.
 
 
 class FakeDriver(driver.ComputeDriver):
@@ -100,6 +121,16 @@ class FakeDriver(driver.ComputeDriver):
         self._spawn_gate = threading.Event()
         self._spawn_gate.set()
         self.spawns_started = 0
+        # Move steps: {step name: [message, ...]} failures to raise next, a
+        # gate that holds live migrations until released, and what each
+        # step did (tests read it).
+        self._migration_failures = {}
+        self._live_gate = threading.Event()
+        self._live_gate.set()
+        self.migration_steps = []        # (step, instance uuid) in call order
+        self.kept_for_revert = {}        # uuid -> FakeInstance kept on the source
+        self.incoming = {}               # uuid -> migrate_data prepared here
+        self._live_running = {}          # uuid -> threading.Event (abort)
 
     def init_host(self, host):
         self._host = host
@@ -208,6 +239,31 @@ class FakeDriver(driver.ComputeDriver):
         """Make the next ``count`` snapshot uploads raise SnapshotFailure."""
         with self._lock:
             self._snapshot_failures.extend([message] * count)
+
+    def fail_next_migration_steps(self, step, count=1, message=None):
+        """Make the next ``count`` calls of move step ``step`` (one of
+        MIGRATION_STEPS) raise MigrationStepFailure."""
+        if step not in MIGRATION_STEPS:
+            raise ValueError("unknown move step %r" % step)
+        with self._lock:
+            self._migration_failures.setdefault(step, []).extend(
+                [message or "injected %s failure" % step] * count)
+
+    def hold_live_migrations(self):
+        """Make live_migration() wait (the migration stays 'running') until
+        release_live_migrations(), force complete or abort."""
+        self._live_gate.clear()
+
+    def release_live_migrations(self):
+        self._live_gate.set()
+
+    def _step(self, step, instance_uuid):
+        with self._lock:
+            self.migration_steps.append((step, instance_uuid))
+            failures = self._migration_failures.get(step)
+            failure = failures.pop(0) if failures else None
+        if failure:
+            raise MigrationStepFailure(failure)
 
     # -- instance lifecycle -------------------------------------------------------
 
@@ -336,6 +392,19 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._guest(instance).admin_password = new_pass
 
+    def attach_interface(self, context, instance, image_meta, vif):
+        with self._lock:
+            guest = self._guest(instance)
+            if vif["id"] in guest.vifs:
+                raise exception.InterfaceAttachFailed(instance_uuid=instance.uuid)
+            guest.vifs.append(vif["id"])
+
+    def detach_interface(self, context, instance, vif):
+        with self._lock:
+            guest = self._guest(instance)
+            if vif["id"] in guest.vifs:
+                guest.vifs.remove(vif["id"])
+
     def inject_network_info(self, instance, nw_info):
         with self._lock:
             self._guest(instance).network_info_injections += 1
@@ -422,3 +491,191 @@ class FakeDriver(driver.ComputeDriver):
         diags.add_disk(read_bytes=262144, read_requests=112, write_bytes=5778432,
                        write_requests=488, errors_count=0)
         return diags
+
+    # -- resize and cold migration ------------------------------------------------------
+
+    def migrate_disk_and_power_off(self, context, instance, dest, flavor,
+                                   network_info, block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        try:
+            self._step("migrate_disk_and_power_off", instance.uuid)
+        except MigrationStepFailure as exc:
+            # Nothing changed yet: the guest stays where it was.
+            raise exception.InstanceFaultRollback(inner_exception=exc)
+        new_disk = flavor.root_gb + flavor.ephemeral_gb
+        with self._lock:
+            guest = self._guest(instance)
+            if new_disk < guest.root_gb:
+                raise exception.InstanceFaultRollback(
+                    inner_exception=exception.CannotResizeDisk(
+                        reason="the fake disk cannot shrink from %d to %d GB"
+                               % (guest.root_gb, new_disk)))
+            was_running = guest.state == power_state.RUNNING
+            guest.state = power_state.SHUTDOWN
+            guest.consoles.close()
+            # The source keeps the guest (its "disks") until confirm or revert;
+            # it no longer counts as running here but still uses the disk.
+            self.kept_for_revert[instance.uuid] = self.instances.pop(instance.uuid)
+        return json.dumps({"image_ref": guest.image_ref, "root_gb": guest.root_gb,
+                           "was_running": was_running, "source": self._host,
+                           "console_log": guest.console_log})
+
+    def finish_migration(self, context, migration, instance, disk_info,
+                         network_info, image_meta, resize_instance, allocations,
+                         block_device_info=None, power_on=True):
+        self._step("finish_migration", instance.uuid)
+        info = json.loads(disk_info) if isinstance(disk_info, str) else (disk_info or {})
+        flavor = instance.flavor
+        with self._lock:
+            if instance.uuid in self.instances:
+                raise exception.InstanceExists(name=instance.name)
+            guest = FakeInstance(
+                instance.name, instance.uuid,
+                power_state.RUNNING if power_on else power_state.SHUTDOWN,
+                vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                root_gb=flavor.root_gb + flavor.ephemeral_gb,
+                hostname=getattr(instance, "hostname", None))
+            guest.image_ref = info.get("image_ref") or instance.image_ref
+            if info.get("console_log"):
+                guest.console_log = list(info["console_log"])
+            self.instances[instance.uuid] = guest
+
+    def confirm_migration(self, context, migration, instance, network_info):
+        self._step("confirm_migration", instance.uuid)
+        with self._lock:
+            kept = self.kept_for_revert.pop(instance.uuid, None)
+        if kept is not None:
+            kept.consoles.close()
+
+    def finish_revert_migration(self, context, instance, network_info, migration,
+                                block_device_info=None, power_on=True):
+        self._step("finish_revert_migration", instance.uuid)
+        with self._lock:
+            kept = self.kept_for_revert.pop(instance.uuid, None)
+            if kept is None:
+                flavor = instance.flavor
+                kept = FakeInstance(instance.name, instance.uuid, vcpus=flavor.vcpus,
+                                    memory_mb=flavor.memory_mb,
+                                    root_gb=flavor.root_gb + flavor.ephemeral_gb)
+            kept.state = power_state.RUNNING if power_on else power_state.SHUTDOWN
+            self.instances[instance.uuid] = kept
+
+    # -- live migration -------------------------------------------------------------------
+
+    def check_can_live_migrate_destination(self, context, instance, src_compute_info,
+                                           dst_compute_info, block_migration=False,
+                                           disk_over_commit=False):
+        self._step("check_can_live_migrate_destination", instance.uuid)
+        src_type = (src_compute_info or {}).get("hypervisor_type")
+        if src_type and src_type != self.hypervisor_type:
+            raise exception.MigrationPreCheckError(
+                reason="the source hypervisor is %s, not %s"
+                       % (src_type, self.hypervisor_type))
+        return {"filename": "fake-check-%s" % instance.uuid,
+                "block_migration": bool(block_migration),
+                "disk_over_commit": bool(disk_over_commit),
+                "destination": self._host}
+
+    def check_can_live_migrate_source(self, context, instance, dest_check_data,
+                                      block_device_info=None):
+        self._step("check_can_live_migrate_source", instance.uuid)
+        guest = self._guest(instance)
+        data = dict(dest_check_data or {})
+        # The fake hypervisors share no storage: "block_migration" None
+        # (auto) becomes a block migration.
+        if data.get("block_migration") is None:
+            data["block_migration"] = True
+        data["is_shared_instance_path"] = False
+        data["source"] = self._host
+        data["guest"] = {"image_ref": guest.image_ref, "root_gb": guest.root_gb,
+                         "vcpus": guest.vcpus, "memory_mb": guest.memory_mb,
+                         "state": guest.state, "console_log": guest.console_log}
+        return data
+
+    def cleanup_live_migration_destination_check(self, context, dest_check_data):
+        pass
+
+    def pre_live_migration(self, context, instance, block_device_info, network_info,
+                           disk_info, migrate_data):
+        self._step("pre_live_migration", instance.uuid)
+        data = dict(migrate_data or {})
+        data["prepared_on"] = self._host
+        with self._lock:
+            self.incoming[instance.uuid] = data
+        return data
+
+    def live_migration(self, context, instance, dest, post_method, recover_method,
+                       block_migration=False, migrate_data=None):
+        try:
+            self._step("live_migration", instance.uuid)
+            self._guest(instance)
+        except Exception:
+            recover_method(context, instance, dest, migrate_data)
+            return
+        aborted = threading.Event()
+        with self._lock:
+            self._live_running[instance.uuid] = aborted
+        try:
+            while not self._live_gate.wait(0.05):
+                if aborted.is_set():
+                    break
+        finally:
+            with self._lock:
+                self._live_running.pop(instance.uuid, None)
+        if aborted.is_set() and not getattr(aborted, "force", False):
+            recover_method(context, instance, dest, migrate_data)
+            return
+        post_method(context, instance, dest, block_migration, migrate_data)
+
+    def live_migration_force_complete(self, instance):
+        self._step("live_migration_force_complete", instance.uuid)
+        with self._lock:
+            running = self._live_running.get(instance.uuid)
+        if running is None:
+            raise exception.MigrationError(
+                reason="no live migration of %s is running here" % instance.uuid)
+        running.force = True
+        running.set()
+
+    def live_migration_abort(self, instance):
+        self._step("live_migration_abort", instance.uuid)
+        with self._lock:
+            running = self._live_running.get(instance.uuid)
+        if running is None:
+            raise exception.MigrationError(
+                reason="no live migration of %s is running here" % instance.uuid)
+        running.set()
+
+    def post_live_migration(self, context, instance, block_device_info,
+                            migrate_data=None):
+        self._step("post_live_migration", instance.uuid)
+
+    def post_live_migration_at_source(self, context, instance, network_info):
+        self._step("post_live_migration_at_source", instance.uuid)
+        self.remove_instance(instance.uuid)
+
+    def post_live_migration_at_destination(self, context, instance, network_info,
+                                           block_migration=False,
+                                           block_device_info=None):
+        self._step("post_live_migration_at_destination", instance.uuid)
+        with self._lock:
+            data = self.incoming.pop(instance.uuid, None) or {}
+            described = data.get("guest") or {}
+            flavor = instance.flavor
+            guest = FakeInstance(
+                instance.name, instance.uuid,
+                described.get("state", power_state.RUNNING),
+                vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                root_gb=flavor.root_gb + flavor.ephemeral_gb,
+                hostname=getattr(instance, "hostname", None))
+            guest.image_ref = described.get("image_ref") or instance.image_ref
+            if described.get("console_log"):
+                guest.console_log = list(described["console_log"])
+            self.instances[instance.uuid] = guest
+
+    def rollback_live_migration_at_destination(self, context, instance, network_info,
+                                               block_device_info, destroy_disks=True,
+                                               migrate_data=None):
+        self._step("rollback_live_migration_at_destination", instance.uuid)
+        with self._lock:
+            self.incoming.pop(instance.uuid, None)

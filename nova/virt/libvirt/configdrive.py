@@ -80,7 +80,8 @@ def disk_config(instance, image_meta, fmt=None, machine=None):
                              device=device, readonly=device == "cdrom")
 
 
-def _bdms(context, instance):
+def block_device_mappings(context, instance):
+    """The instance's mappings (for their tags); () without a context or on error."""
     if context is None:
         return ()
     from nova import objects
@@ -106,7 +107,7 @@ def after_define(context, instance, image_meta, network_info, admin_password, gu
     with the addresses libvirt assigned (``instance.device_metadata``) and
     write the config drive when the instance has one. Unsaved."""
     xml = guest.get_xml_desc()
-    bdms = _bdms(context, instance)
+    bdms = block_device_mappings(context, instance)
     devices = device_metadata.from_domain_xml(xml, network_info, bdms)
     instance.device_metadata = devices
     if required(instance, image_meta):
@@ -125,7 +126,7 @@ def build(context, instance, network_info, admin_password=None, devices=None, fm
     """
     fmt = fmt or CONF.config_drive_format
     if bdms is None:
-        bdms = _bdms(context, instance)
+        bdms = block_device_mappings(context, instance)
     extra_md = {"admin_pass": admin_password} if admin_password else None
     md = instance_metadata.InstanceMetadata(instance, bdms=bdms, extra_md=extra_md,
                                             network_info=network_info or [],

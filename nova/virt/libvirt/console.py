@@ -8,8 +8,12 @@ Serial: with [serial_console] enabled the guest's first serial port is a
 TCP server (``<serial type='tcp'>``, source mode 'bind') on
 [serial_console] proxyclient_address, at a port of [serial_console]
 port_range that is free on this host, and still logs to the console log.
+
+Console output: the last 100 KiB of that log (``console.log`` in the
+instance's directory), which every guest's first serial port writes.
 """
 
+import os
 import random
 import socket
 import threading
@@ -17,10 +21,12 @@ import time
 from xml.etree import ElementTree
 
 from oslo_log import log as logging
+from oslo_utils import units
 
 import nova.conf
 from nova.console import types as console_types
 from nova import exception
+from nova.virt.libvirt import imagebackend
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -30,6 +36,27 @@ LOG = logging.getLogger(__name__)
 _RESERVED = {}
 _RESERVE_SECONDS = 120
 _LOCK = threading.Lock()
+
+CONSOLE_LOG = "console.log"
+MAX_CONSOLE_BYTES = 100 * units.Ki
+
+
+def console_log_path(instance):
+    """Where the guest's first serial port logs to."""
+    return os.path.join(imagebackend.instance_dir(instance), CONSOLE_LOG)
+
+
+def console_output(instance):
+    """The serial console log (its last MAX_CONSOLE_BYTES) as text; "" before any."""
+    path = console_log_path(instance)
+    if not os.path.exists(path):
+        return ""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - MAX_CONSOLE_BYTES))
+        data = f.read()
+    return data.decode("utf-8", "replace")
 
 
 class GuestSerialTCP:

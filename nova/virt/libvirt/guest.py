@@ -127,6 +127,23 @@ class Guest:
                 return False
             time.sleep(interval)
 
+    def wait_until_off(self, timeout, interval=0.5):
+        """Whether the domain stopped running (shut off, or gone) within
+        ``timeout`` s. libvirt's "being shut down" is the SHUTDOWN power state
+        too, but such a domain still runs and cannot be started yet."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                if not self.is_active():
+                    return True
+            except libvirt.libvirtError as exc:
+                if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    return True
+                raise
+            if time.monotonic() >= end:
+                return False
+            time.sleep(interval)
+
     def delete_configuration(self):
         """Undefine the domain with its managed save image (no error if gone)."""
         flags = (libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE

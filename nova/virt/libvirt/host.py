@@ -12,6 +12,7 @@ read by libvirt's default event loop, run in one native thread per process,
 and handed to ``lifecycle_callback`` as nova.virt.event.LifecycleEvent.
 """
 
+import functools
 import os
 import threading
 import time
@@ -83,6 +84,37 @@ def start_event_loop():
         _EVENT_LOOP_THREAD = threading.Thread(target=_run, name="libvirt-events",
                                               daemon=True)
         _EVENT_LOOP_THREAD.start()
+
+
+def reconnecting(retry=True):
+    """Run a driver method (its driver's ``_host`` is a Host); when libvirtd went
+    away under it (a connection error), drop the connection and, if ``retry``
+    and libvirt answers again at once (a restarted daemon), run it once more.
+    Otherwise the caller gets HypervisorUnavailable ("Connection to the
+    hypervisor ... is broken"), the fault the compute manager records."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except libvirt.libvirtError as exc:
+                if not is_connection_error(exc):
+                    raise
+                self._host.connection_lost(exc)
+                if not retry:
+                    raise lv_exc.HypervisorUnavailable(uri=self._host.uri,
+                                                       reason=exc) from exc
+                LOG.warning("%s: libvirt connection lost (%s); retrying once reconnected",
+                            fn.__name__, exc)
+                self._host.get_connection()     # HypervisorUnavailable if still down
+            return fn(self, *args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def silence_libvirt_errors():
+    # libvirt prints every error to stderr besides raising it.
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
 
 class Host:

@@ -26,6 +26,7 @@ from oslo_log import log as logging
 from nova.compute import task_states
 from nova import exception
 from nova.virt.libvirt import imagebackend
+from nova.virt.libvirt import spawn as lv_spawn
 
 LOG = logging.getLogger(__name__)
 
@@ -43,13 +44,7 @@ def rebuild(drv, context, instance, image_meta, injected_files, admin_password,
     directory = imagebackend.instance_dir(instance)
     kept = _set_aside_ephemeral(directory) if preserve_ephemeral else {}
     try:
-        try:
-            guest = drv.host.get_guest(instance)
-        except exception.InstanceNotFound:
-            guest = None
-        if guest is not None:
-            guest.poweroff()
-            guest.delete_configuration()
+        lv_spawn.remove_domain(drv.host, instance)
         imagebackend.delete_instance_files(instance)
         instance.task_state = task_states.REBUILD_BLOCK_DEVICE_MAPPING
         instance.save(expected_task_state=[task_states.REBUILDING])

@@ -31,6 +31,16 @@ class ServiceStatus:
         self._lock = threading.Lock()
         self._wanted = None          # (enabled, reason) not yet written
         self._writer = None
+        self.disabled_reason = None  # why libvirt is unavailable (None: it is)
+
+    def connection_changed(self, uri, available, reason=None):
+        """libvirt at ``uri`` came (back) or went: log it, and the service follows."""
+        self.disabled_reason = None if available else reason
+        if available:
+            LOG.info("Connected to libvirt at %s", uri)
+        else:
+            LOG.error("libvirt at %s is not available: %s", uri, reason)
+        self.changed(available, reason)
 
     def changed(self, enabled, reason=None):
         """libvirt became available (``enabled``) or not (with ``reason``)."""

@@ -15,7 +15,8 @@
 
 Either way the output is a standalone qcow2 in the temporary directory; the
 directory (delta included) goes whatever happens, and a block job left by a
-failure is aborted.
+failure is aborted. ``take`` (the driver's ``snapshot``) chooses between the
+two and uploads the result to the image service with the image's properties.
 """
 
 import os
@@ -28,8 +29,15 @@ import libvirt
 from oslo_concurrency import processutils
 from oslo_log import log as logging
 
+import nova.conf
+from nova.compute import power_state
+from nova.compute import task_states
 from nova import exception
+from nova.virt.libvirt import exception as lv_exc
+from nova.virt.libvirt import imagebackend
 from nova.virt.libvirt import imagecache
+
+CONF = nova.conf.CONF
 
 LOG = logging.getLogger(__name__)
 
@@ -130,3 +138,74 @@ def cold(disk_path, out_path):
 
 def remove_dir(directory):
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def take(drv, context, instance, image_id, update_task_state):
+    """Upload the root disk of ``instance`` as image ``image_id`` (qcow2).
+
+    A running or paused guest is copied live where libvirt can (it keeps
+    running); otherwise it is managed-saved for the copy and restored
+    afterwards.
+    """
+    guest = drv.host.get_guest(instance)
+    state = guest.get_power_state()
+    root = os.path.join(imagebackend.instance_dir(instance), "disk")
+    update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
+    workdir = snapshot_dir(os.path.join(CONF.instances_path, "snapshots"))
+    try:
+        out = os.path.join(workdir, "snapshot.qcow2")
+        is_live = state in (power_state.RUNNING, power_state.PAUSED)
+        if is_live:
+            try:
+                live(guest, root, out, workdir)
+            except LiveSnapshotUnsupported as exc:
+                LOG.info("No live snapshot of %s (%s): taking it cold", instance.uuid,
+                         exc)
+                is_live = False
+        if not is_live:
+            _cold_snapshot(guest, state, root, out)
+        update_task_state(task_state=task_states.IMAGE_UPLOADING,
+                          expected_state=task_states.IMAGE_PENDING_UPLOAD)
+        meta = {"disk_format": "qcow2", "container_format": "bare",
+                "properties": _snapshot_properties(drv, context, instance, image_id)}
+        try:
+            with open(out, "rb") as data:
+                drv.image_api.update(context, image_id, meta, data=data,
+                                     purge_props=False)
+        except exception.ImageNotFound:
+            raise
+        except Exception as exc:
+            raise lv_exc.SnapshotUploadFailed(image_id=image_id, reason=exc) from exc
+    finally:
+        remove_dir(workdir)
+    LOG.info("Snapshot %s of %s uploaded (%s)", image_id, instance.uuid,
+             "live" if is_live else "cold")
+
+
+def _cold_snapshot(guest, state, root, out):
+    """Copy the disk with the guest stopped (managed-saved if it ran)."""
+    was_running = state in (power_state.RUNNING, power_state.PAUSED)
+    if was_running:
+        guest.managed_save()
+    try:
+        cold(root, out)
+    finally:
+        if was_running:
+            guest.launch()
+            if state == power_state.PAUSED:
+                guest.pause()
+
+
+def _snapshot_properties(drv, context, instance, image_id):
+    props = {}
+    try:
+        current = drv.image_api.get(context, image_id)
+        props.update(current.get("properties") or {})
+    except exception.NovaException:
+        pass
+    for key in ("kernel_id", "ramdisk_id"):
+        if getattr(instance, key, None):
+            props[key] = getattr(instance, key)
+    if instance.os_type:
+        props["os_type"] = instance.os_type
+    return props

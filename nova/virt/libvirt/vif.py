@@ -114,3 +114,15 @@ def unplug(instance, vif):
             processutils.execute("ip", "link", "del", tap)
         except processutils.ProcessExecutionError as exc:
             LOG.warning("Could not remove tap %s of %s: %s", tap, instance.uuid, exc)
+
+
+def plug_all(instance, network_info):
+    """``plug`` every VIF of ``network_info`` (None: none)."""
+    for vif in network_info or []:
+        plug(instance, vif)
+
+
+def unplug_all(instance, network_info):
+    """``unplug`` every VIF of ``network_info`` (None: none)."""
+    for vif in network_info or []:
+        unplug(instance, vif)

@@ -1,0 +1,5 @@
+"""The VMware vCenter virt driver (compute_driver = vmwareapi.VMwareVCDriver)."""
+
+from nova.virt.vmwareapi import driver
+
+VMwareVCDriver = driver.VMwareVCDriver
