@@ -27,13 +27,20 @@ class BaseAPI:
                                   version="1.0")
         self.client = rpc.get_client(target)
 
-    def ping(self, context, arg, timeout=None):
+    def ping(self, context, arg, timeout=None, at_least_once=False):
         """A call (1.0): round trip through a service of ``topic``.
 
         Returns {"service", "host", "arg"} of whichever server answered;
         raises MessagingTimeout after ``timeout`` seconds when none did.
+        ``at_least_once``: raise MessageUndeliverable at once when no server
+        of ``topic`` has a queue yet (RabbitMQ returns the message) rather
+        than wait out ``timeout`` for an answer that cannot come; transports
+        that cannot tell just wait.
         """
-        cctxt = self.client.prepare(timeout=timeout)
+        options = {}
+        if at_least_once:
+            options["transport_options"] = messaging.TransportOptions(at_least_once=True)
+        cctxt = self.client.prepare(timeout=timeout, **options)
         return cctxt.call(context, "ping", arg=arg)
 
 

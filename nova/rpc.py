@@ -13,11 +13,13 @@ resolved on first use, and a method the cap cannot express raises
 not know it. See doc/source/contributor/rpc-method.rst.
 """
 
+import inspect
 import threading
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_messaging import opts as messaging_opts
+from oslo_messaging.rpc import server as rpc_server
 from oslo_serialization import jsonutils
 
 from nova import concurrency
@@ -30,6 +32,7 @@ __all__ = [
     "get_notifier", "get_versioned_notifier", "TRANSPORT", "NOTIFICATION_TRANSPORT",
     "NOTIFIER", "RequestContextSerializer", "ALLOWED_EXMODS", "CappedClient",
     "VersionCapExceeded", "UpgradeLevelInvalid", "resolve_version_cap", "reset_version_caps",
+    "RPCTimeout", "RPCMessageRejected",
 ]
 
 LOG = logging.getLogger(__name__)
@@ -176,12 +179,160 @@ def executor_name():
 
 
 def get_server(target, endpoints, serializer=None, transport=None):
-    """An RPC server dispatching ``target``'s messages to ``endpoints``."""
+    """An RPC server dispatching ``target``'s messages to ``endpoints``.
+
+    Messages it cannot handle are refused by ``_GuardedDispatcher`` (below):
+    one log line, the caller of a call gets an error, a cast is dropped, and
+    the server goes on with the next message.
+    """
     access_policy = messaging.rpc.dispatcher.DefaultRPCAccessPolicy
-    return messaging.get_rpc_server(transport or _require_transport(), target, endpoints,
-                                    executor=executor_name(),
-                                    serializer=_default_serializer(serializer),
-                                    access_policy=access_policy)
+    dispatcher = _GuardedDispatcher(target.topic, endpoints,
+                                    _default_serializer(serializer), access_policy)
+    return rpc_server.RPCServer(transport or _require_transport(), target, dispatcher,
+                                executor=executor_name())
+
+
+# -- messages a server cannot handle --------------------------------------------------
+
+class RPCMessageRejected(nova.exception.NovaException):
+    """A service received a message it cannot handle, and refused it.
+
+    A method it does not have, a version it does not speak, arguments the
+    method does not take, or an argument it cannot deserialize (an object of
+    a class or major version it does not know, a newer minor version the
+    conductor could not backport). The server logs it once and serves the
+    next message; the caller of a call gets this error, a cast is dropped.
+    """
+
+    msg_fmt = "%(topic)s.%(method)s refused by %(host)s: %(reason)s"
+
+
+class _Undeserializable(Exception):
+    """An argument or the context of a message could not be turned back into objects."""
+
+
+class _GuardedSerializer(messaging.Serializer):
+    """The server's serializer, telling a bad argument apart from a failing method."""
+
+    def __init__(self, base):
+        self._base = base
+
+    def serialize_entity(self, context, entity):
+        return self._base.serialize_entity(context, entity)
+
+    def deserialize_entity(self, context, entity):
+        try:
+            return self._base.deserialize_entity(context, entity)
+        except Exception as exc:
+            raise _Undeserializable(_describe(exc)) from exc
+
+    def serialize_context(self, context):
+        return self._base.serialize_context(context)
+
+    def deserialize_context(self, context):
+        try:
+            return self._base.deserialize_context(context)
+        except Exception as exc:
+            raise _Undeserializable("bad context: " + _describe(exc)) from exc
+
+
+def _describe(exc, named=True):
+    """``Class: first line of the message`` (a remote error's text goes on with
+    its traceback)."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    name = type(exc).__name__.replace("_Remote", "")
+    if not named:
+        return text or name
+    return "%s: %s" % (name, text) if text else name
+
+
+class _GuardedDispatcher(messaging.RPCDispatcher):
+    """oslo.messaging's dispatcher, refusing messages that cannot be handled.
+
+    A message is refused when its method does not exist (NoSuchMethod) at
+    its version (UnsupportedVersion), when its arguments do not fit the
+    method's signature, or when an argument or its context cannot be
+    deserialized. A refusal is one WARNING line naming the method, the
+    sender (request id, user, project) and the reason. A caller gets
+    NoSuchMethod / UnsupportedVersion as before, RPCMessageRejected
+    otherwise, as an expected error (no traceback in the log); the message
+    is not redelivered (the RPC server acknowledged it before dispatching).
+    Errors the method itself raises are untouched.
+    """
+
+    def __init__(self, topic, endpoints, serializer, access_policy):
+        super().__init__(endpoints, _GuardedSerializer(serializer), access_policy)
+        self._topic = topic
+
+    def dispatch(self, incoming):
+        message = incoming.message if isinstance(incoming.message, dict) else {}
+        method = message.get("method")
+        args = message.get("args")
+        refused = None
+        try:
+            if not isinstance(method, str) or not method:
+                raise _BadArguments("the message names no method")
+            if args is not None and not isinstance(args, dict):
+                raise _BadArguments("its arguments are not a mapping")
+            return super().dispatch(incoming)
+        except (messaging.NoSuchMethod, messaging.UnsupportedVersion) as exc:
+            # These travel back as themselves (a caller may look for them).
+            reason, refused = _describe(exc, named=False), messaging.ExpectedException()
+        except _Undeserializable as exc:
+            reason = "cannot deserialize it: %s" % exc
+        except _BadArguments as exc:
+            reason = str(exc)
+        except TypeError as exc:
+            # The method's own failure, unless the arguments fit no method of
+            # that name (the call failed before the method ran).
+            if not self._misfit(method, args or {}):
+                raise
+            reason = "%s does not take these arguments (%s): %s" % (
+                method, ", ".join(sorted(args or {})) or "none", exc)
+        # Logged outside the except blocks: one line, no exception appended.
+        self._log_refusal(incoming, method, reason)
+        if refused is None:
+            try:
+                raise RPCMessageRejected(topic=self._topic, method=method,
+                                         host=_conf().CONF.host, reason=reason)
+            except RPCMessageRejected:
+                refused = messaging.ExpectedException()
+        raise refused
+
+    def _misfit(self, method, args):
+        """Whether ``args`` fit no endpoint's ``method`` (its signature refuses them)."""
+        candidates = [getattr(endpoint, method, None) for endpoint in self.endpoints]
+        candidates = [func for func in candidates if callable(func)]
+        for func in candidates:
+            try:
+                inspect.signature(func).bind(None, **args)
+                return False
+            except TypeError:
+                continue
+        return bool(candidates)
+
+    def _log_refusal(self, incoming, method, reason):
+        ctxt = incoming.ctxt if isinstance(incoming.ctxt, dict) else {}
+        sender = "request %s (user %s, project %s)" % (
+            ctxt.get("request_id") or "-", ctxt.get("user_id") or ctxt.get("user") or "-",
+            ctxt.get("project_id") or ctxt.get("project") or "-")
+        kind = "call" if getattr(incoming, "reply_q", None) else "cast"
+        outcome = ("the caller gets the error" if kind == "call"
+                   else "dropped, not redelivered")
+        LOG.warning("Refused RPC %(kind)s %(topic)s.%(method)s from %(sender)s: "
+                    "%(reason)s; %(outcome)s.",
+                    {"kind": kind, "topic": self._topic, "method": method,
+                     "sender": sender, "reason": reason, "outcome": outcome})
+
+
+def _conf():
+    from nova import conf
+    return conf
+
+
+class _BadArguments(Exception):
+    """The message's method or arguments do not fit any endpoint."""
 
 
 def get_notifier(service, host=None, publisher_id=None):
@@ -373,10 +524,69 @@ class CappedClient:
         """
         client = self.client
         if version is None:
-            return client.prepare(**kwargs)
+            return _CountedCallContext(client.prepare(**kwargs), self.target.topic)
         if client.version_cap is not None and not client.can_send_version(version):
             raise VersionCapExceeded(method=method, version=version,
                                      api=self.target.namespace or self.target.topic,
                                      option=self.option, cap=client.version_cap,
                                      binary=self.binary)
-        return client.prepare(version=version, **kwargs)
+        return _CountedCallContext(client.prepare(version=version, **kwargs),
+                                   self.target.topic)
+
+
+_BINARIES = {"compute": "nova-compute", "conductor": "nova-conductor",
+             "scheduler": "nova-scheduler"}
+
+
+class RPCTimeout(nova.exception.NovaException, messaging.MessagingTimeout):
+    """A call through a CappedClient got no answer within its timeout.
+
+    Raised instead of oslo.messaging's MessagingTimeout, which it still is
+    (code catching that keeps working); it names the service, its host, the
+    method and the wait. The service may be down (not yet noticed by the
+    servicegroup), wedged, or slow: it may still carry the request out later.
+    The compute API answers it with its one timeout fault
+    (nova.api.openstack.faults.fault_for).
+    """
+
+    msg_fmt = ("%(service)s did not answer %(method)s within %(timeout)s seconds "
+               "(MessagingTimeout); try again later.")
+    safe = True
+
+
+# One DEBUG line per message sent through a CappedClient ("RPC call
+# conductor.migrate_server"), on its own logger so that a deployment (or
+# benchmarks/migrate.py) can count the messages without debug logging
+# everywhere: [DEFAULT] default_log_levels = ...,nova.rpc.sent=DEBUG.
+SENT_LOG = logging.getLogger(__name__ + ".sent")
+
+
+class _CountedCallContext:
+    """An oslo.messaging call context that logs each call and cast it sends."""
+
+    def __init__(self, cctxt, topic):
+        self._cctxt = cctxt
+        self._topic = topic
+
+    def call(self, ctxt, method, **kwargs):
+        SENT_LOG.debug("RPC call %s.%s", self._topic, method)
+        try:
+            return self._cctxt.call(ctxt, method, **kwargs)
+        except RPCTimeout:
+            raise  # raised (and named) by the service this one called
+        except messaging.MessagingTimeout as exc:
+            from nova import conf
+            server = self._cctxt.target.server
+            binary = _BINARIES.get(self._topic, self._topic)
+            service = ("The %s service of host %s" % (binary, server) if server
+                       else "The %s service" % binary)
+            raise RPCTimeout(service=service, method=method,
+                             timeout=self._cctxt.timeout or conf.CONF.rpc_response_timeout
+                             ) from exc
+
+    def cast(self, ctxt, method, **kwargs):
+        SENT_LOG.debug("RPC cast %s.%s", self._topic, method)
+        return self._cctxt.cast(ctxt, method, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._cctxt, name)

@@ -11,6 +11,7 @@ import random
 import threading
 
 from oslo_concurrency import processutils
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_service import service
@@ -25,6 +26,7 @@ from nova.objects import base as objects_base
 from nova.objects import service as service_obj
 from nova import rpc
 from nova import servicegroup
+from nova import token_share
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -69,6 +71,16 @@ def register_service_record(ctxt, host, binary, topic):
         ref.version = service_obj.SERVICE_VERSION
         ref.save()
     return ref
+
+
+def database_unreachable(exc):
+    """True when ``exc`` says the database server could not be reached: here
+    (oslo.db's DBConnectionError) or in the conductor that ran the query for
+    us (the same error, as an RPC RemoteError)."""
+    if isinstance(exc, db_exc.DBConnectionError):
+        return True
+    return (isinstance(exc, messaging.RemoteError)
+            and exc.exc_type == db_exc.DBConnectionError.__name__)
 
 
 class Service(service.Service):
@@ -129,9 +141,21 @@ class Service(service.Service):
             # Objects go through the conductor: nothing works until it answers.
             from nova import conductor
             conductor.API().wait_until_ready(ctxt)
+        token_share.share_tokens()
+        # A daemon started while the database server is away (restarting with
+        # it, say) or while the broker restarts (a call's answer lost) waits
+        # for them, as oslo.db's engine does at start-up, instead of exiting
+        # half-way through: the recovery of init_host needs the database.
+        objects.register_all()
+        self._while_unreachable("read its service record",
+                                service_obj.Service.get_by_host_and_binary,
+                                ctxt, self.host, self.binary)
         self.manager.init_host(None)
-        self.service_ref = register_service_record(ctxt, self.host, self.binary, self.topic)
-        self.manager.pre_start_hook(self.service_ref)
+        self.service_ref = self._while_unreachable(
+            "register its service record", register_service_record, ctxt, self.host,
+            self.binary, self.topic)
+        self._while_unreachable("prepare to serve", self.manager.pre_start_hook,
+                                self.service_ref)
 
         target = messaging.Target(topic=self.topic, server=self.host)
         endpoints = [self.manager,
@@ -151,6 +175,31 @@ class Service(service.Service):
             self.tg.add_dynamic_timer(self.periodic_tasks, initial_delay=initial_delay,
                                       periodic_interval_max=(self.periodic_interval_max
                                                              or PERIODIC_INTERVAL_MAX))
+
+    def _while_unreachable(self, what, func, *args):
+        """``func(*args)``, called again every ``[database] retry_interval``
+        seconds while it fails because the database server cannot be reached
+        or a call to the conductor timed out (the broker restarting), up to
+        ``[database] max_retries`` times (-1: until it works)."""
+        attempts = CONF.database.max_retries
+        failed = 0
+        while True:
+            try:
+                return func(*args)
+            except Exception as exc:
+                if not (database_unreachable(exc)
+                        or isinstance(exc, messaging.MessagingTimeout)):
+                    raise
+                failed += 1
+                if attempts != -1 and failed > attempts:
+                    raise
+                LOG.warning("%s on %s could not %s (%s); trying again in %d s "
+                            "(%d of %s)", self.binary, self.host, what,
+                            (str(exc).splitlines() or [type(exc).__name__])[0],
+                            CONF.database.retry_interval, failed,
+                            "unlimited" if attempts == -1 else attempts)
+                if self._stopped.wait(CONF.database.retry_interval):
+                    raise
 
     def periodic_tasks(self, raise_on_error=False):
         """Run the manager's due periodic tasks; seconds until the next is due."""
@@ -226,6 +275,7 @@ class WSGIService(service.Service):
         return self.server.listen()
 
     def start(self):
+        token_share.share_tokens()
         if self.register:
             ctxt = context.get_admin_context()
             self.service_ref = register_service_record(ctxt, self.host, self.binary,

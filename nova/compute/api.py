@@ -19,6 +19,8 @@ from oslo_utils import uuidutils
 from nova.compute import api_actions
 from nova.compute import api_consoles
 from nova.compute import api_create
+from nova.compute import api_migrate
+from nova.compute import api_interfaces
 from nova.compute import api_recovery
 from nova.compute import api_shelve
 from nova.compute import api_snapshot
@@ -63,7 +65,8 @@ def _is_building(instance):
 class API(api_create.CreateOperations, api_actions.ActionOperations,
           api_snapshot.SnapshotOperations, api_consoles.ConsoleOperations,
           api_recovery.RecoveryOperations, api_shelve.ShelveOperations,
-          api_soft_delete.SoftDeleteOperations):
+          api_soft_delete.SoftDeleteOperations, api_migrate.MoveOperations,
+          api_interfaces.InterfaceOperations):
     """Servers on behalf of the API: read and update here, create and act in the mixins."""
 
     def __init__(self):

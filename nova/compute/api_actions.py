@@ -85,6 +85,7 @@ class ActionOperations:
             self.compute_rpcapi.terminate_instance(instance._context, instance)
             return
         self._record_action(context, instance, "delete")
+        self.confirm_resize_on_delete(context, instance)
         if not instance.host or not self._compute_is_up(context, instance):
             self.delete_shelved_image(context, instance)
             self._local_delete(context, instance)
@@ -112,10 +113,24 @@ class ActionOperations:
             spec.destroy()
         except exception.NotFound:
             pass
-        self._queue_mapping_for_delete(context, instance.uuid)
+        self._forget_unplaced_mapping(context, instance.uuid)
         # A claim may exist if the scheduler got this far.
         self._release_allocation(context, instance)
         return True
+
+    @classmethod
+    def _forget_unplaced_mapping(cls, context, instance_uuid):
+        """The mapping of a server deleted as a build request: gone when no
+        cell holds the instance (nothing would ever archive it); queued for
+        delete when a conductor placed it meanwhile."""
+        try:
+            mapping = objects.InstanceMapping.get_by_instance_uuid(context, instance_uuid)
+        except exception.InstanceMappingNotFound:
+            return
+        if mapping.cell_mapping is None:
+            mapping.destroy()
+        else:
+            cls._queue_mapping_for_delete(context, instance_uuid)
 
     @staticmethod
     def _queue_mapping_for_delete(context, instance_uuid):
@@ -140,7 +155,7 @@ class ActionOperations:
         # before anything else has changed (a release done twice is harmless
         # when Neutron fails next and the delete is asked again).
         if instance.host:
-            self._release_allocation_or_fail(context, instance)
+            self.report_client.release_instance_allocation(context, instance.uuid)
         else:  # never placed: a claim is unlikely, its release best effort
             self._release_allocation(context, instance)
         # An offloaded server has no host but keeps its addresses/ports.
@@ -170,20 +185,6 @@ class ActionOperations:
             instance.destroy()
         except exception.InstanceNotFound:
             pass
-
-    def _release_allocation_or_fail(self, context, instance):
-        """Release the claim; a Placement that cannot answers the API with 503 and the
-        server stays, to be deleted again."""
-        try:
-            released = self.report_client.delete_allocation_for_instance(
-                context, instance.uuid, force=True)
-        except exception.AllocationDeleteFailed as exc:
-            raise exception.ServiceUnavailable(
-                service="placement", reason=exc.format_message()) from exc
-        if released is None:  # Placement could not be reached (logged)
-            raise exception.ServiceUnavailable(
-                service="placement",
-                reason="the allocation of instance %s could not be released" % instance.uuid)
 
     def _release_allocation(self, context, instance):
         try:

@@ -171,14 +171,14 @@ class RecoveryOperations:
         try:
             self.compute_rpcapi.set_admin_password(instance._context, instance, password)
         except messaging.MessagingTimeout:
-            LOG.warning("Compute %s did not answer set_admin_password in time.",
-                        instance.host)
+            # The API's timeout fault; the task state goes back to none first
+            # (unless the compute, late, already cleared or changed it).
             instance.task_state = None
             try:
                 instance.save(expected_task_state=[task_states.UPDATING_PASSWORD])
             except (exception.InstanceNotFound, exception.UnexpectedTaskStateError):
                 pass
-            raise api_snapshot.ComputeNotAnswering(host=instance.host)
+            raise
 
     def reset_state(self, context, instance, state):
         """os-resetState: vm_state ``state`` ('active' or 'error'), no task state.

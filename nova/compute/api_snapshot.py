@@ -7,7 +7,6 @@ and the diagnostics are RPC calls to the host, answered by the driver.
 """
 
 from oslo_log import log as logging
-import oslo_messaging as messaging
 
 from nova.compute import api_actions
 from nova.compute import task_states
@@ -156,17 +155,13 @@ class SnapshotOperations:
 
     def _call_host(self, context, instance, call, **kwargs):
         """``call`` the server's compute; ComputeNotAnswering (409) when that
-        service is down (without waiting for a timeout) or does not answer."""
+        service is down, without waiting. A call that times out raises
+        nova.rpc.RPCTimeout (the API's one timeout fault)."""
         self.compute_rpcapi.check_instance_action(
             call.__name__, version=self.compute_rpcapi.GUEST_VERSION)
         if not self._compute_is_up(context, instance):
             raise ComputeNotAnswering(host=instance.host)
-        try:
-            return call(instance._context or context, instance, **kwargs)
-        except messaging.MessagingTimeout:
-            LOG.warning("Compute %s did not answer %s in time.", instance.host,
-                        call.__name__)
-            raise ComputeNotAnswering(host=instance.host)
+        return call(instance._context or context, instance, **kwargs)
 
     @api_actions.check_instance_host
     @_reject_task_states(task_states.DELETING, task_states.MIGRATING)

@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from oslo_utils import timeutils
 
 import nova.conf
+from nova.compute import quota_checks
 from nova.compute import task_states
 from nova.compute.utils import check_instance_lock
 from nova.compute.utils import check_instance_state
@@ -91,19 +92,8 @@ class SoftDeleteOperations:
     @staticmethod
     def _check_restore_quota(context, instance):
         flavor = instance.flavor
-        deltas = {"instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb}
-        try:
-            objects.Quotas.check_deltas(context, deltas, instance.project_id,
-                                        instance.user_id,
-                                        check_project_id=instance.project_id,
-                                        check_user_id=instance.user_id)
-        except exception.OverQuota as exc:
-            overs = sorted(exc.kwargs.get("overs", [])) or ["instances"]
-            name = overs[0]
-            raise exception.TooManyInstances(
-                overs=name, req=deltas.get(name, 1),
-                used=exc.kwargs.get("usages", {}).get(name, 0),
-                allowed=exc.kwargs.get("quotas", {}).get(name, 0))
+        quota_checks.check_deltas(context, instance, {
+            "instances": 1, "cores": flavor.vcpus, "ram": flavor.memory_mb})
 
     @staticmethod
     def _save_for(instance, action):

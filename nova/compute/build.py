@@ -118,6 +118,7 @@ class BuildOperations:
             bind_host_id=self.host, resource_provider_mapping=mapping)
         instance.task_state = task_states.BLOCK_DEVICE_MAPPING
         instance.save(expected_task_state=task_states.NETWORKING)
+        self.driver.prepare_for_spawn(instance)
         return network_info
 
     def _allocations_of(self, context, instance):
@@ -157,7 +158,11 @@ class BuildOperations:
         instance.launched_on = None
         try:
             instance.save(expected_task_state=_BUILD_TASK_STATES)
-        except (exception.InstanceNotFound, exception.UnexpectedTaskStateError) as exc:
+        except operation.INSTANCE_GONE as exc:
+            LOG.info("Build of instance %s stopped: the instance was deleted before it "
+                     "was rescheduled (%s).", instance.uuid, exc.__class__.__name__)
+            return
+        except exception.UnexpectedTaskStateError as exc:
             LOG.info("Not rescheduling %s: %s", instance.uuid, exc)
             return
         retry = dict(filter_properties or {})

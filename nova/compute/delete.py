@@ -11,9 +11,24 @@ from nova import exception
 
 LOG = logging.getLogger(__name__)
 
+# Migrations of a move still under way (their uuid may hold an allocation).
+_UNFINISHED_MOVE_STATUSES = ("pre-migrating", "migrating", "post-migrating", "finished",
+                             "reverting", "queued", "preparing", "running")
+
+
+class _Consumer:
+    """Something with a uuid, for operation.release_allocation."""
+
+    def __init__(self, uuid):
+        self.uuid = uuid
+
 
 class DeleteOperations:
     """Mixin of ComputeManager: terminating instances."""
+
+    # The uuids of the instances this process is deleting right now (the
+    # periodic task that finishes lost deletes leaves them alone).
+    _running_deletes = None
 
     # A delete that fails (the hypervisor could not remove the guest) leaves
     # the instance in ERROR, still holding its resources: delete it again.
@@ -26,6 +41,18 @@ class DeleteOperations:
         released (Neutron down), or its allocation (Placement down), the instance
         ends in ERROR, to be deleted again.
         """
+        running = self.__dict__.setdefault("_running_deletes", set())
+        running.add(instance.uuid)
+        try:
+            self._terminate(context, instance)
+        finally:
+            running.discard(instance.uuid)
+
+    def _delete_running(self, instance_uuid):
+        """Whether this process is deleting the instance right now."""
+        return instance_uuid in (self._running_deletes or ())
+
+    def _terminate(self, context, instance):
         try:
             network_info = instance.get_network_info()
         except Exception:
@@ -43,7 +70,8 @@ class DeleteOperations:
         # Release the claim first: once the server is gone from the API, its
         # resources are free again (Placement usages, quotas). A Placement that
         # cannot do it leaves the instance in ERROR, to be deleted again.
-        self._release_allocation_or_fail(context, instance)
+        self.reportclient.release_instance_allocation(context, instance.uuid)
+        self._drop_move_allocations(context, instance)
         instance.power_state = power_state.NOSTATE
         instance.vm_state = vm_states.DELETED
         instance.task_state = None
@@ -57,14 +85,22 @@ class DeleteOperations:
                                   deleted=True)
         LOG.info("Instance %s deleted from %s.", instance.uuid, self.host)
 
-    def _release_allocation_or_fail(self, context, instance):
+    def _drop_move_allocations(self, context, instance):
+        """A server deleted in the middle of a move: the allocations its
+        unfinished migrations hold go with it."""
+        from nova import objects
         try:
-            released = self.reportclient.delete_allocation_for_instance(
-                context, instance.uuid, force=True)
-        except exception.AllocationDeleteFailed as exc:
-            raise exception.ServiceUnavailable(
-                service="placement", reason=exc.format_message()) from exc
-        if released is None:  # Placement could not be reached (logged)
-            raise exception.ServiceUnavailable(
-                service="placement",
-                reason="the allocation of instance %s could not be released" % instance.uuid)
+            moves = objects.MigrationList.get_by_filters(
+                context, {"instance_uuid": instance.uuid,
+                          "status": list(_UNFINISHED_MOVE_STATUSES)})
+        except Exception:
+            LOG.exception("Could not list the migrations of %s", instance.uuid)
+            return
+        for migration in moves:
+            operation.release_allocation(self.reportclient, context,
+                                         _Consumer(migration.uuid))
+            migration.status = "error"
+            try:
+                migration.save()
+            except Exception:
+                LOG.exception("Could not mark migration %s in error", migration.uuid)

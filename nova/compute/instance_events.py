@@ -145,8 +145,10 @@ class ExternalEventOperations:
                 continue
             waiter = self.instance_events.pop_instance_event(instance, event)
             if waiter is None:
-                LOG.debug("Nobody waits for event %s of instance %s", event.key,
-                          instance.uuid)
+                # A duplicate, or an event that came after its wait ended.
+                LOG.warning("Received unexpected event %s for instance %s (vm_state %s, "
+                            "task_state %s): nobody waits for it, ignored.", event.key,
+                            instance.uuid, instance.vm_state, instance.task_state)
                 continue
             LOG.info("Received event %s (%s) for instance %s", event.key, event.status,
                      instance.uuid)

@@ -9,7 +9,10 @@ does the same for every instance of the host, for events that were missed.
 The rules follow upstream: nothing changes while an operation runs on the
 instance (task_state set); the power_state column follows the hypervisor;
 an ACTIVE (or PAUSED) instance whose guest is off becomes STOPPED; a STOPPED
-instance whose guest runs is powered off again.
+instance whose guest runs is powered off again. A guest the hypervisor no
+longer has (power state NOSTATE) is logged and its instance keeps its
+vm_state, as upstream's sync does: a restarting hypervisor may list no
+guests for a while.
 """
 
 import threading
@@ -41,9 +44,12 @@ class LifecycleEventOperations:
         """Set up the pending-event bookkeeping (from the manager's __init__)."""
         self._lifecycle_lock = threading.Lock()
         self._lifecycle_timers = set()
+        self._lifecycle_closed = False
 
     def register_lifecycle_events(self):
         """Ask the driver for its events (from init_host)."""
+        with self._lifecycle_lock:
+            self._lifecycle_closed = False
         self.driver.register_event_listener(self.handle_events)
 
     def handle_events(self, event):
@@ -56,12 +62,17 @@ class LifecycleEventOperations:
         timer = threading.Timer(delay, self._run_lifecycle_event, (event,))
         timer.daemon = True
         with self._lifecycle_lock:
+            if self._lifecycle_closed:
+                # The service stopped; a driver still finishing work emits on.
+                LOG.debug("Ignoring event %s: the service has stopped", event)
+                return
             self._lifecycle_timers.add(timer)
-        timer.start()
+            timer.start()
 
     def cancel_lifecycle_events(self):
         """Drop the events still waiting (the service stops): no thread outlives it."""
         with self._lifecycle_lock:
+            self._lifecycle_closed = True
             timers, self._lifecycle_timers = self._lifecycle_timers, set()
         for timer in timers:
             timer.cancel()
@@ -157,6 +168,14 @@ class LifecycleEventOperations:
         if instance.host != self.host:
             return
         if instance.power_state != vm_power_state:
+            if vm_power_state == power_state.NOSTATE and instance.vm_state not in (
+                    vm_states.STOPPED, vm_states.SOFT_DELETED, vm_states.DELETED,
+                    vm_states.SHELVED_OFFLOADED, vm_states.ERROR):
+                # As upstream: a hypervisor that restarts may not list a guest
+                # for a while; the instance is not stopped for it.
+                LOG.warning("Instance %s (%s) is unexpectedly not found on the "
+                            "hypervisor of %s: power state NOSTATE, vm_state left as "
+                            "it is.", instance.uuid, instance.vm_state, self.host)
             instance.power_state = vm_power_state
             instance.save()
         vm_state = instance.vm_state

@@ -14,16 +14,22 @@ from nova.compute import backup
 from nova.compute import build
 from nova.compute import consoles
 from nova.compute import delete
+from nova.compute import evacuate
 from nova.compute import guest_info
+from nova.compute import host_recovery
 from nova.compute import instance_events
+from nova.compute import interfaces
 from nova.compute import lifecycle_events
+from nova.compute import live_migration
 from nova.compute import power
 from nova.compute import rebuild
 from nova.compute import rescue
+from nova.compute import resize
 from nova.compute import resource_tracker
 from nova.compute import shelve
 from nova.compute import snapshot
 from nova.compute import soft_delete
+from nova.compute import usage_audit
 from nova import manager
 from nova import objects
 from nova.scheduler import rpcapi as scheduler_rpcapi
@@ -41,19 +47,25 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
                      rebuild.RebuildOperations, rescue.RescueOperations,
                      admin_actions.AdminActionOperations,
                      shelve.ShelveOperations, backup.BackupOperations,
-                     soft_delete.SoftDeleteOperations,
+                     soft_delete.SoftDeleteOperations, resize.ResizeOperations,
+                     live_migration.LiveMigrationOperations,
+                     evacuate.EvacuateOperations,
+                     host_recovery.HostRecoveryOperations,
+                     interfaces.InterfaceOperations,
+                     usage_audit.UsageAuditOperations,
                      manager.Manager):
     """The 'compute' topic's endpoint on one host.
 
     The operation families live in their own modules (build, power, delete,
     snapshot, guest_info, consoles, lifecycle_events, rebuild, rescue, admin_actions,
-    shelve, backup, soft_delete);
+    shelve, backup, soft_delete, resize, live_migration, evacuate, interfaces,
+    usage_audit; host_recovery: start-up and periodic reconciliation);
     each operation runs through nova.compute.operation's compute_operation
     decorator, which also holds the host steps the families share. This
     class holds the host's lifecycle, resources and shared clients.
     """
 
-    target = messaging.Target(version="6.8")
+    target = messaging.Target(version="6.10")
     service_name = "compute"
 
     def __init__(self, compute_driver=None, *args, **kwargs):
@@ -67,6 +79,7 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self._rt = None
         self._network_api = None
         self._compute_task_api = None
+        self._compute_rpcapi = None
         self.set_periodic_spacing("_sync_scheduler_instance_info",
                                   CONF.scheduler_instance_sync_interval)
         self.set_periodic_spacing("update_available_resource",
@@ -75,10 +88,21 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self.set_periodic_spacing("_run_image_cache_manager_pass",
                                   CONF.image_cache.manager_interval)
         self.set_periodic_spacing("_poll_shelved_instances", CONF.shelved_poll_interval)
+        self.set_periodic_spacing("_poll_unconfirmed_resizes",
+                                  min(CONF.resize_confirm_window, 60))
         # A soft-deleted server is reclaimed at most a minute late.
         self.set_periodic_spacing("_reclaim_queued_deletes",
                                   min(CONF.reclaim_instance_interval, 60)
                                   if CONF.reclaim_instance_interval > 0 else -1)
+        self.set_periodic_spacing("_cleanup_running_deleted_instances",
+                                  CONF.running_deleted_instance_poll_interval)
+        # A build past its deadline ends at most a minute late.
+        self.set_periodic_spacing("_check_instance_build_time",
+                                  min(CONF.instance_build_timeout, 60)
+                                  if CONF.instance_build_timeout else -1)
+        deleting_timeout = CONF.compute.deleting_task_timeout
+        self.set_periodic_spacing("_finish_lost_deletes",
+                                  min(deleting_timeout, 60) if deleting_timeout else -1)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -86,16 +110,30 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self.driver.init_host(host=self.host)
         self.register_lifecycle_events()
         from nova import context
-        self.resume_guests_state(context.get_admin_context())
+        ctxt = context.get_admin_context()
+        # Guests evacuated away while this host was down go first, then the tasks a
+        # stopped nova-compute left behind end (see host_recovery).
+        self.destroy_evacuated_instances(ctxt)
+        try:
+            self.recover_instances(ctxt)
+        except Exception:
+            LOG.exception("Recovering the instances of %s failed", self.host)
+        self.resume_guests_state(ctxt)
 
     def cleanup_host(self):
         self.cancel_lifecycle_events()
+        self.cancel_recovery_timers()
         self.driver.cleanup_host(host=self.host)
 
     def pre_start_hook(self, service_ref):
         super().pre_start_hook(service_ref)
         from nova import context
-        self.update_available_resource(context.get_admin_context(), startup=True)
+        ctxt = context.get_admin_context()
+        self.update_available_resource(ctxt, startup=True)
+        try:
+            self.heal_allocations(ctxt)
+        except Exception:
+            LOG.exception("Healing the allocations of %s failed", self.host)
 
     # -- RPC ------------------------------------------------------------------
 
@@ -143,8 +181,30 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
         self.poll_shelved_instances(context)
 
     @periodic_task.periodic_task(spacing=60)
+    def _poll_unconfirmed_resizes(self, context):
+        self.poll_unconfirmed_resizes(context)
+
+    @periodic_task.periodic_task(spacing=60)
+    def _instance_usage_audit(self, context):
+        """[DEFAULT] instance_usage_audit: record this host's usage audit of the
+        last completed period in task_log (nova/compute/usage_audit.py)."""
+        self.audit_instance_usage(context)
+
+    @periodic_task.periodic_task(spacing=60)
     def _reclaim_queued_deletes(self, context):
         self.reclaim_queued_deletes(context)
+
+    @periodic_task.periodic_task(spacing=1800)
+    def _cleanup_running_deleted_instances(self, context):
+        self.cleanup_running_deleted_instances(context)
+
+    @periodic_task.periodic_task(spacing=60)
+    def _check_instance_build_time(self, context):
+        self.check_instance_build_time(context)
+
+    @periodic_task.periodic_task(spacing=60)
+    def _finish_lost_deletes(self, context):
+        self.finish_lost_deletes(context)
 
     @periodic_task.periodic_task(spacing=2400)
     def _run_image_cache_manager_pass(self, context):
@@ -176,6 +236,14 @@ class ComputeManager(build.BuildOperations, power.PowerOperations,
             from nova.conductor import api as conductor_api
             self._compute_task_api = conductor_api.ComputeTaskAPI()
         return self._compute_task_api
+
+    @property
+    def compute_rpcapi(self):
+        """The compute RPC client (the resize steps hop between hosts)."""
+        if self._compute_rpcapi is None:
+            from nova.compute import rpcapi as compute_rpcapi
+            self._compute_rpcapi = compute_rpcapi.ComputeAPI()
+        return self._compute_rpcapi
 
     def set_host_enabled(self, context, enabled):
         """The os-services API enabled/disabled this host: update its providers' traits.

@@ -128,8 +128,8 @@ def _run(manager, context, instance, rules, call):
             return result
         except Exception as exc:
             if isinstance(exc, INSTANCE_GONE) and _deleted(context, instance):
-                LOG.info("Instance %s was deleted during %s (%s).", instance.uuid,
-                         rules.event, exc.__class__.__name__)
+                LOG.info("%s of instance %s stopped: the instance was deleted (%s).",
+                         rules.event, instance.uuid, exc.__class__.__name__)
                 if rules.on_error_allocation == RELEASE:
                     release_allocation(manager.reportclient, context, instance)
                 return None

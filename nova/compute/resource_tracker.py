@@ -8,7 +8,9 @@ inventories and capability traits, plus COMPUTE_NODE and, while the
 nova-compute service is disabled, COMPUTE_STATUS_DISABLED (the scheduler
 forbids that trait, so a disabled host gets no new instances).
 
-Instance claims are not here yet: they arrive with the build flow.
+The usage columns (vcpus_used, memory_mb_used, local_gb_used, running_vms)
+come from the database (nova.compute.host_usage): the instances and moves it
+assigns to the node, not the guests the hypervisor happens to remember.
 """
 
 import threading
@@ -18,6 +20,7 @@ from oslo_log import log as logging
 import os_traits
 
 import nova.conf
+from nova.compute import host_usage
 from nova import exception
 from nova import objects
 from nova.scheduler.client import report
@@ -39,6 +42,10 @@ def _inventory_from_resources(resources, ratios):
     return {rc: {"total": total, "reserved": min(reserved, total), "min_unit": 1,
                  "max_unit": total, "step_size": 1, "allocation_ratio": ratios[rc]}
             for rc, total, reserved in sizes if total > 0}
+
+
+class NodeOwnedElsewhere(exception.NovaException):
+    msg_fmt = "Node %(node)s belongs to compute %(owner)s."
 
 
 class ResourceTracker:
@@ -66,7 +73,10 @@ class ResourceTracker:
             LOG.warning("Node %s is not reported by the driver any more.", nodename)
             return None
         with self._lock:
-            node = self._sync_compute_node(context, nodename, resources)
+            try:
+                node = self._sync_compute_node(context, nodename, resources)
+            except NodeOwnedElsewhere:
+                return None
             try:
                 self._update_to_placement(context, node, resources)
             except (ks_exc.ClientException, exception.NovaException) as exc:
@@ -84,6 +94,20 @@ class ResourceTracker:
             except exception.ComputeHostNotFound:
                 node = None
         if node is None:
+            owned = self._node_of_another_host(context, nodename)
+            if owned is not None:
+                if self._service_of(context, owned.host) is not None:
+                    LOG.error("Node %(node)s reported by the hypervisor of %(host)s belongs "
+                              "to compute %(owner)s, whose service exists: refused, not "
+                              "taken over.", {"node": nodename, "host": self.host,
+                                              "owner": owned.host})
+                    raise NodeOwnedElsewhere(node=nodename, owner=owned.host)
+                LOG.warning("Node %(node)s of deleted compute service %(owner)s is taken "
+                            "over by %(host)s.", {"node": nodename, "owner": owned.host,
+                                                  "host": self.host})
+                owned.host = self.host
+                node = owned
+        if node is None:
             node = objects.ComputeNode(context)
             node.host = self.host
             self._copy_resources(node, resources, initial=True)
@@ -97,15 +121,25 @@ class ResourceTracker:
         self.compute_nodes[nodename] = node
         return node
 
+    def _usage_from_database(self, context, nodename, resources):
+        """``resources`` with the usage the database assigns to the node."""
+        usage = host_usage.node_usage(context, self.host, nodename)
+        resources = dict(resources)
+        resources.update(vcpus_used=usage.vcpus, memory_mb_used=usage.memory_mb,
+                         local_gb_used=usage.local_gb, running_vms=usage.instances)
+        return resources
+
     def _copy_resources(self, node, resources, initial=False):
         service = self._service(node._context)
+        resources = self._usage_from_database(node._context, resources["hypervisor_hostname"],
+                                              resources)
         updates = {key: resources.get(key) for key in _COPIED_KEYS}
         updates.update({
             "service_id": service.id if service is not None else None,
             "free_ram_mb": resources["memory_mb"] - resources["memory_mb_used"],
             "free_disk_gb": resources["local_gb"] - resources["local_gb_used"],
             "current_workload": 0,
-            "running_vms": len(self.driver.list_instances()),
+            "running_vms": resources["running_vms"],
             "host_ip": CONF.my_ip,
             "supported_hv_specs": [list(spec) for spec in
                                    resources.get("supported_instances") or []],
@@ -123,10 +157,21 @@ class ResourceTracker:
                 setattr(node, key, value)
 
     def _service(self, context):
+        return self._service_of(context, self.host)
+
+    @staticmethod
+    def _service_of(context, host):
         try:
-            return objects.Service.get_by_compute_host(context, self.host)
+            return objects.Service.get_by_compute_host(context, host)
         except exception.NotFound:
             return None
+
+    def _node_of_another_host(self, context, nodename):
+        """The ComputeNode named ``nodename`` that another host holds, or None."""
+        for node in objects.ComputeNodeList.get_by_hypervisor(context, nodename):
+            if node.hypervisor_hostname == nodename and node.host != self.host:
+                return node
+        return None
 
     # -- Placement -----------------------------------------------------------------
 

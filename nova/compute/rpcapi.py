@@ -25,11 +25,15 @@ and nova/objects/service.py SERVICE_VERSION_HISTORY):
   6.6 - get_vnc_console, get_spice_console, get_serial_console, validate_console_port
   6.7 - rebuild_instance, rescue/unrescue_instance, set_admin_password, inject_network_info
   6.8 - (rpcapi_shelve) shelve/shelve_offload/unshelve/backup/soft_delete/restore_instance
+  6.9 - (rpcapi_migrate) the resize, cold and live migration steps
+  6.10 - (rpcapi_interfaces) attach_interface, detach_interface
 """
 
 import oslo_messaging as messaging
 
 import nova.conf
+from nova.compute import rpcapi_interfaces
+from nova.compute import rpcapi_migrate
 from nova.compute import rpcapi_shelve
 from nova.objects import service as service_obj
 from nova import rpc
@@ -39,10 +43,11 @@ CONF = nova.conf.CONF
 RPC_TOPIC = "compute"
 
 # The newest version this client can send (the last line of the history).
-RPC_API_VERSION = "6.8"
+RPC_API_VERSION = "6.10"
 
 
-class ComputeAPI(rpcapi_shelve.ParkingMethods):
+class ComputeAPI(rpcapi_interfaces.InterfaceMethods, rpcapi_shelve.ParkingMethods,
+                 rpcapi_migrate.MoveMethods):
     """The compute RPC client. Its methods return None unless they say otherwise."""
 
     # Release alias -> version, for [upgrade_levels] compute.

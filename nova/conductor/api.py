@@ -1,5 +1,7 @@
 """What a process calls to reach the conductor: the RPC API plus a liveness wait."""
 
+import time
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
@@ -9,6 +11,9 @@ import nova.conf
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
+
+# Seconds between pings while no conductor has a queue to receive them.
+UNDELIVERABLE_RETRY = 0.5
 
 
 class API:
@@ -28,16 +33,27 @@ class API:
         attempt = 0
         timeout = early_timeout
         has_timedout = False
+        unheard = False
         while True:
             if attempt == early_attempts:
                 timeout = None
-            attempt += 1
             try:
-                self.base_rpcapi.ping(context, "1.21 GigaWatts", timeout=timeout)
-                if has_timedout:
+                self.base_rpcapi.ping(context, "1.21 GigaWatts", timeout=timeout,
+                                      at_least_once=True)
+                if has_timedout or unheard:
                     LOG.info("nova-conductor connection established successfully")
                 return
+            except messaging.MessageUndeliverable:
+                # No conductor has its queue yet (RabbitMQ handed the ping
+                # back at once, where it would otherwise be dropped and waited
+                # for ``timeout`` s): ask again shortly; not an attempt spent.
+                if not unheard:
+                    LOG.info("No nova-conductor is listening yet; waiting for one")
+                unheard = True
+                time.sleep(UNDELIVERABLE_RETRY)
+                continue
             except messaging.MessagingTimeout:
+                attempt += 1
                 has_timedout = True
                 LOG.warning("Timed out waiting for nova-conductor. Is it running? Or did "
                             "this service start before nova-conductor? Reattempting "
@@ -103,3 +119,25 @@ class ComputeTaskAPI:
         """Schedule (if offloaded) and unshelve ``instance`` (a cast)."""
         self.conductor_compute_rpcapi.unshelve_instance(context, instance,
                                                         request_spec=request_spec)
+
+    def migrate_server(self, context, instance, flavor, request_spec=None,
+                       clean_shutdown=True, host_list=None, migration=None):
+        """Resize or cold-migrate ``instance`` (see the rpcapi, 1.4)."""
+        self.conductor_compute_rpcapi.migrate_server(
+            context, instance, flavor, request_spec=request_spec,
+            clean_shutdown=clean_shutdown, host_list=host_list, migration=migration)
+
+    def live_migrate_instance(self, context, instance, host=None, block_migration=None,
+                              disk_over_commit=None, request_spec=None, force=False):
+        """Live-migrate ``instance`` (see the rpcapi, 1.4)."""
+        self.conductor_compute_rpcapi.live_migrate_instance(
+            context, instance, host=host, block_migration=block_migration,
+            disk_over_commit=disk_over_commit, request_spec=request_spec, force=force)
+
+    def evacuate_instance(self, context, instance, migration, host=None, force=False,
+                          admin_password=None, stop_after=False, request_spec=None):
+        """Evacuate ``instance`` (see the rpcapi, 1.4)."""
+        self.conductor_compute_rpcapi.evacuate_instance(
+            context, instance, migration, host=host, force=force,
+            admin_password=admin_password, stop_after=stop_after,
+            request_spec=request_spec)

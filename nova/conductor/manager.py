@@ -5,14 +5,20 @@ import datetime
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_service import periodic_task
 from oslo_versionedobjects import base as ovo_base
 
 from nova.conductor.tasks import build
+from nova.conductor.tasks import evacuate
 from nova.conductor.tasks import image_cache
+from nova.conductor.tasks import live_migrate
+from nova.conductor.tasks import migrate
 from nova.conductor.tasks import rebuild
+from nova.conductor.tasks import stale_builds
 from nova import exception
 from nova.conductor.tasks import unshelve
 from nova import manager
+import nova.conf
 from nova import objects
 from nova.objects import base as nova_object
 
@@ -71,6 +77,14 @@ class ConductorManager(manager.Manager):
         objects.register_all()
         self.compute_task_mgr = ComputeTaskManager()
         self.additional_endpoints = [self.compute_task_mgr]
+        self.set_periodic_spacing("_bury_stale_build_requests",
+                                  60 if nova.conf.CONF.conductor.build_request_timeout
+                                  else -1)
+
+    @periodic_task.periodic_task(spacing=60)
+    def _bury_stale_build_requests(self, context):
+        """Build requests no conductor scheduled in time end in ERROR (stale_builds)."""
+        stale_builds.bury_stale_build_requests(context, self.compute_task_mgr.build_task)
 
     def object_class_action_versions(self, context, objname, objmethod, object_versions,
                                      args, kwargs):
@@ -128,7 +142,7 @@ class ComputeTaskManager:
     COMPUTE_TASK_RPC_API_VERSION, SERVICE_VERSION_HISTORY "compute_task_rpc").
     """
 
-    target = messaging.Target(namespace="compute_task", version="1.3")
+    target = messaging.Target(namespace="compute_task", version="1.4")
 
     def __init__(self):
         self._build_task = None
@@ -172,3 +186,22 @@ class ComputeTaskManager:
 
     def unshelve_instance(self, context, instance, request_spec=None):
         unshelve.UnshelveTask().execute(context, instance, request_spec)
+
+    def migrate_server(self, context, instance, flavor, request_spec=None,
+                       clean_shutdown=True, host_list=None, migration=None):
+        migrate.MigrationTask().execute(context, instance, flavor, request_spec,
+                                        clean_shutdown=clean_shutdown,
+                                        host_list=host_list, migration=migration)
+
+    def live_migrate_instance(self, context, instance, host=None, block_migration=None,
+                              disk_over_commit=None, request_spec=None, force=False):
+        live_migrate.LiveMigrationTask().execute(
+            context, instance, host=host, block_migration=block_migration,
+            disk_over_commit=disk_over_commit, request_spec=request_spec, force=force)
+
+    def evacuate_instance(self, context, instance, migration, host=None, force=False,
+                          admin_password=None, stop_after=False, request_spec=None):
+        evacuate.EvacuateTask().execute(
+            context, instance, migration, host=host, force=force,
+            admin_password=admin_password, stop_after=stop_after,
+            request_spec=request_spec)

@@ -23,6 +23,7 @@ ComputeTaskManager target and SERVICE_VERSION_HISTORY "compute_task_rpc"):
   1.1 - schedule_and_build_instances, build_instances
   1.2 - rebuild_instance
   1.3 - unshelve_instance
+  1.4 - migrate_server, live_migrate_instance, evacuate_instance
 
 Both are capped by ``[upgrade_levels] conductor``: a release alias or ``auto``
 (the oldest running nova-conductor) caps both; a version caps the API whose
@@ -42,7 +43,7 @@ RPC_TOPIC = "conductor"
 
 # The newest versions these clients can send (the last lines of the histories).
 RPC_API_VERSION = "3.0"
-COMPUTE_TASK_RPC_API_VERSION = "1.3"
+COMPUTE_TASK_RPC_API_VERSION = "1.4"
 
 
 class ConductorAPI(ovo_base.VersionedObjectIndirectionAPI):
@@ -189,3 +190,42 @@ class ComputeTaskAPI:
         cctxt = self.router.prepare("unshelve_instance", version="1.3")
         cctxt.cast(ctxt, "unshelve_instance", instance=instance,
                    request_spec=request_spec)
+
+    def migrate_server(self, ctxt, instance, flavor, request_spec=None,
+                       clean_shutdown=True, host_list=None, migration=None):
+        """A cast (1.4): resize ``instance`` to ``flavor`` or, with its own
+        flavor, cold-migrate it (conductor/tasks/migrate.py).
+
+        The API has set task_state resize_prep and recorded the action. The
+        conductor creates the Migration (unless a compute reschedules one:
+        ``migration`` and the remaining alternates in ``host_list``), hands the
+        source allocation to it and has the scheduler claim a destination.
+        With no host the server stays where it was with the task cleared, its
+        allocation back and the failure in the conductor_migrate_server event.
+        """
+        cctxt = self.router.prepare("migrate_server", version="1.4")
+        cctxt.cast(ctxt, "migrate_server", instance=instance, flavor=flavor,
+                   request_spec=request_spec, clean_shutdown=clean_shutdown,
+                   host_list=host_list, migration=migration)
+
+    def live_migrate_instance(self, ctxt, instance, host=None, block_migration=None,
+                              disk_over_commit=None, request_spec=None, force=False):
+        """A cast (1.4): live-migrate ``instance`` (task_state migrating) to
+        ``host`` or a host the scheduler picks (conductor/tasks/live_migrate.py).
+        When no host fits or the checks refuse, the server stays where it
+        was with the task cleared, a fault, and its migration in 'error'."""
+        cctxt = self.router.prepare("live_migrate_instance", version="1.4")
+        cctxt.cast(ctxt, "live_migrate_instance", instance=instance, host=host,
+                   block_migration=block_migration, disk_over_commit=disk_over_commit,
+                   request_spec=request_spec, force=force)
+
+    def evacuate_instance(self, ctxt, instance, migration, host=None, force=False,
+                          admin_password=None, stop_after=False, request_spec=None):
+        """A cast (1.4): rebuild the server of a dead host elsewhere
+        (conductor/tasks/evacuate.py); the caller created ``migration`` and set
+        task_state rebuilding. With no host the task is cleared, a fault
+        recorded and the migration is 'error'."""
+        cctxt = self.router.prepare("evacuate_instance", version="1.4")
+        cctxt.cast(ctxt, "evacuate_instance", instance=instance, migration=migration,
+                   host=host, force=force, admin_password=admin_password,
+                   stop_after=stop_after, request_spec=request_spec)

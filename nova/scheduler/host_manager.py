@@ -124,6 +124,9 @@ class HostState:
         self.disk_allocation_ratio = None
         self.limits = {}
         self.service = None
+        # When ``service`` was read (naive UTC): the ComputeFilter judges the
+        # service's heartbeat as of then, however long the request runs after.
+        self.service_read_at = None
         self.aggregates = []
         self.instances = {}
         # Placement allocation requests whose root is this node.
@@ -136,6 +139,7 @@ class HostState:
                 self._update_from_compute_node(compute)
             if service is not None:
                 self.service = service
+                self.service_read_at = timeutils.utcnow()
             if aggregates is not None:
                 self.aggregates = list(aggregates)
             if instances is not None:

@@ -82,7 +82,10 @@ class SchedulerAPI:
             kwargs["num_alternates"] = num_alternates
         else:
             version = "4.1"
+        # A long call, as upstream's: up to long_rpc_timeout in all, while the
+        # scheduler's heartbeats every rpc_response_timeout seconds show it alive.
         cctxt = self.router.prepare("select_destinations", version=version,
+                                    call_monitor_timeout=CONF.rpc_response_timeout,
                                     timeout=CONF.long_rpc_timeout)
         selections = cctxt.call(ctxt, "select_destinations", **kwargs)
         if "num_alternates" not in kwargs and num_alternates is not None and return_objects:

@@ -20,11 +20,17 @@ class API:
         """Start heartbeats of ``service`` (a nova.service.Service) in ``group``."""
         return self._driver.join(member, group, service)
 
-    def service_is_up(self, member):
-        """True when the service record ``member`` has heartbeated recently."""
+    def service_is_up(self, member, as_of=None):
+        """True when the service record ``member`` has heartbeated recently.
+
+        ``as_of`` (naive UTC, default now) is the moment the verdict is for:
+        a caller holding a record read some time ago (the scheduler, for the
+        whole of one request) passes the time it read it, so that the time
+        spent since then is not counted as the service's silence.
+        """
         if member.get("forced_down") if hasattr(member, "get") else member.forced_down:
             return False
-        return self._driver.is_up(member)
+        return self._driver.is_up(member, as_of=as_of)
 
     def get_updated_time(self, member):
         return self._driver.updated_time(member)

@@ -19,6 +19,7 @@ import json
 import sys
 
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 import nova.conf
 from nova.compute import rpcapi as compute_rpcapi
@@ -60,11 +61,12 @@ class BuildTask:
         spec = request_specs[0]
         try:
             scheduler_utils.setup_instance_group(context, spec)
-            host_lists = self.scheduler_rpcapi.select_destinations(
-                context, spec, instance_uuids, return_objects=True,
-                return_alternates=True)
+            host_lists = self._select_destinations(context, spec, instance_uuids)
         except Exception as exc:
             LOG.warning("Scheduling of %s failed: %s", instance_uuids, exc)
+            # The scheduler may have claimed before its answer was lost (a
+            # broker restart, a MessagingTimeout): nothing in cell0 holds one.
+            self._release_claims(context, instance_uuids)
             self._bury_in_cell0(context, spec, exc, build_requests, block_device_mapping,
                                 tags, sys.exc_info()[2])
             return
@@ -86,6 +88,32 @@ class BuildTask:
                 except Exception:
                     LOG.exception("Could not hand instances %s to their hosts",
                                   [item[0].instance_uuid for item in items])
+
+    def _select_destinations(self, context, spec, instance_uuids):
+        """The scheduler's answer; asked once more if the first call timed out.
+
+        A scheduler killed or restarted while it held the request (or a broker
+        restart that lost the answer) leaves the call without an answer; the
+        restarted scheduler answers the second. A claim the lost answer had
+        made is replaced: the scheduler claims for the same consumer again.
+        """
+        try:
+            return self.scheduler_rpcapi.select_destinations(
+                context, spec, instance_uuids, return_objects=True, return_alternates=True)
+        except messaging.MessagingTimeout as exc:
+            LOG.warning("Scheduling of %s got no answer (%s): asking the scheduler again.",
+                        instance_uuids, exc)
+            self._release_claims(context, instance_uuids)
+        return self.scheduler_rpcapi.select_destinations(
+            context, spec, instance_uuids, return_objects=True, return_alternates=True)
+
+    def _release_claims(self, context, instance_uuids):
+        """Best effort: drop any Placement allocation of ``instance_uuids``."""
+        for uuid in instance_uuids:
+            try:
+                self.report_client.delete_allocation_for_instance(context, uuid, force=True)
+            except Exception:
+                LOG.exception("Could not release a claim of instance %s", uuid)
 
     def _build_group(self, context, items, cell, image, admin_password, injected_files,
                      requested_networks, block_device_mapping, tags):
@@ -171,7 +199,8 @@ class BuildTask:
 
     def _drop_deleted(self, context, instance, cell):
         """The server was deleted while it was scheduled: its claim and row go."""
-        LOG.info("Instance %s was deleted during scheduling; dropping it.", instance.uuid)
+        LOG.info("Build of instance %s stopped: the instance was deleted while it "
+                 "was scheduled.", instance.uuid)
         # The claim goes first, so that a server seen deleted holds nothing.
         self.report_client.delete_allocation_for_instance(context, instance.uuid,
                                                           force=True)
@@ -273,7 +302,16 @@ class BuildTask:
             instance.node = selection.nodename
             instance.availability_zone = (selection.availability_zone
                                           or instance.availability_zone)
-            instance.save()
+            try:
+                instance.save(expected_task_state=[task_states.SCHEDULING])
+            except (exception.InstanceNotFound, exception.UnexpectedTaskStateError) as exc:
+                # Deleted while it waited for another host: the claim just
+                # made on the alternate goes with it.
+                LOG.info("Build of instance %s stopped: the instance was deleted while "
+                         "it was rescheduled (%s).", instance.uuid,
+                         exc.__class__.__name__)
+                self._release_claims(context, [instance.uuid])
+                return
             self.compute_rpcapi.build_and_run_instance(
                 context, instance=instance, host=selection.service_host, image=image,
                 request_spec=request_spec, filter_properties=filter_properties,

@@ -21,3 +21,6 @@ CONSUMER_GENERATION = "1.28"
 ALLOCATION_CANDIDATES = "1.36"
 # GET /usages?project_id=...&user_id=...
 USAGES = "1.9"
+# POST /allocations moving one consumer's allocations to another with both
+# consumers' generations (a move: instance <-> migration record).
+MOVE_ALLOCATIONS = "1.28"

@@ -589,6 +589,99 @@ class SchedulerReportClient:
                                      versions.CONSUMER_GENERATION)
 
     @safe_connect
+    @retries
+    def move_allocations(self, context, source_consumer_uuid, target_consumer_uuid):
+        """Give the allocations of one consumer to another, atomically.
+
+        One POST /allocations empties ``source_consumer_uuid`` and replaces
+        whatever ``target_consumer_uuid`` held with them: a move hands the
+        instance's source allocation to its migration record (and a revert
+        hands it back). True when something moved, False when the source
+        holds nothing; a consumer generation conflict raises
+        AllocationMoveFailed.
+        """
+        source = self.get_allocs_for_consumer(context, source_consumer_uuid)
+        allocations = source.get("allocations") or {}
+        if not allocations:
+            LOG.debug("Consumer %s holds no allocation to move to %s",
+                      source_consumer_uuid, target_consumer_uuid)
+            return False
+        target = self.get_allocs_for_consumer(context, target_consumer_uuid)
+        payload = {
+            source_consumer_uuid: {
+                "allocations": {}, "project_id": source["project_id"],
+                "user_id": source["user_id"],
+                "consumer_generation": source.get("consumer_generation")},
+            target_consumer_uuid: {
+                "allocations": {rp: {"resources": dict(alloc["resources"])}
+                                for rp, alloc in allocations.items()},
+                "project_id": source["project_id"], "user_id": source["user_id"],
+                "consumer_generation": target.get("consumer_generation")},
+        }
+        resp = self.post("/allocations", payload, versions.MOVE_ALLOCATIONS, context)
+        if resp.status_code == 204:
+            LOG.info("Moved the allocations of %s to %s", source_consumer_uuid,
+                     target_consumer_uuid)
+            return True
+        if resp.status_code == 409 and error_code(resp) == CONCURRENT_UPDATE:
+            detail = error_detail(resp)
+            if "consumer generation conflict" not in detail:
+                raise Retry("move_allocations", detail)
+        raise exception.AllocationMoveFailed(
+            source_consumer=source_consumer_uuid, target_consumer=target_consumer_uuid,
+            error=error_detail(resp))
+
+    @safe_connect
+    @retries
+    def merge_allocations(self, context, source_consumer_uuid, target_consumer_uuid):
+        """Add the allocations of one consumer to another's, atomically (one
+        POST /allocations; the source ends empty). An evacuation's claim,
+        made for its migration, joins the instance's source allocation."""
+        source = self.get_allocs_for_consumer(context, source_consumer_uuid)
+        target = self.get_allocs_for_consumer(context, target_consumer_uuid)
+        merged = {rp: {"resources": dict(alloc["resources"])}
+                  for rp, alloc in (target.get("allocations") or {}).items()}
+        for rp, alloc in (source.get("allocations") or {}).items():
+            resources = merged.setdefault(rp, {"resources": {}})["resources"]
+            for rc, amount in alloc["resources"].items():
+                resources[rc] = resources.get(rc, 0) + amount
+        owner = target if target.get("project_id") else source
+        payload = {
+            source_consumer_uuid: {
+                "allocations": {}, "project_id": source["project_id"],
+                "user_id": source["user_id"],
+                "consumer_generation": source.get("consumer_generation")},
+            target_consumer_uuid: {
+                "allocations": merged, "project_id": owner["project_id"],
+                "user_id": owner["user_id"],
+                "consumer_generation": target.get("consumer_generation")},
+        }
+        resp = self.post("/allocations", payload, versions.MOVE_ALLOCATIONS, context)
+        if resp.status_code == 204:
+            return True
+        if resp.status_code == 409 and error_code(resp) == CONCURRENT_UPDATE:
+            raise Retry("merge_allocations", error_detail(resp))
+        raise exception.AllocationMoveFailed(
+            source_consumer=source_consumer_uuid, target_consumer=target_consumer_uuid,
+            error=error_detail(resp))
+
+    @safe_connect
+    @retries
+    def remove_provider_from_consumer(self, context, consumer_uuid, rp_uuid):
+        """Drop provider ``rp_uuid`` from the consumer's allocations (the
+        source host of an evacuated server); True when something changed."""
+        current = self.get_allocs_for_consumer(context, consumer_uuid)
+        allocations = current.get("allocations") or {}
+        if rp_uuid not in allocations:
+            return False
+        payload = {"allocations": {rp: {"resources": dict(alloc["resources"])}
+                                   for rp, alloc in allocations.items() if rp != rp_uuid},
+                   "project_id": current["project_id"], "user_id": current["user_id"],
+                   "consumer_generation": current["consumer_generation"]}
+        return self._put_allocations(context, consumer_uuid, payload,
+                                     versions.CONSUMER_GENERATION)
+
+    @safe_connect
     def delete_allocation_for_instance(self, context, instance_uuid, force=False):
         """Release the consumer's allocations.
 
@@ -618,6 +711,24 @@ class SchedulerReportClient:
             return True
         raise exception.AllocationDeleteFailed(consumer_uuid=instance_uuid,
                                                error=error_detail(resp))
+
+    def release_instance_allocation(self, context, instance_uuid):
+        """Delete the instance's allocations or raise ServiceUnavailable.
+
+        For the paths that must not go on without the release (a local
+        delete): a Placement that refuses or cannot be reached becomes the
+        API's 503 and the server stays, to be deleted again.
+        """
+        try:
+            released = self.delete_allocation_for_instance(context, instance_uuid, force=True)
+        except exception.AllocationDeleteFailed as exc:
+            raise exception.ServiceUnavailable(
+                service="placement", reason=exc.format_message()) from exc
+        if released is None:  # Placement could not be reached (logged)
+            raise exception.ServiceUnavailable(
+                service="placement",
+                reason="the allocation of instance %s could not be released" % instance_uuid)
+        return released
 
     # -- usages ---------------------------------------------------------------------
 

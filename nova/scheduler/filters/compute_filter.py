@@ -1,4 +1,10 @@
-"""ComputeFilter: only enabled compute services that are up."""
+"""ComputeFilter: only enabled compute services that are up.
+
+"Up" is judged as of the moment the scheduler read the service record (at the
+start of the request): one request placing many instances can outlast
+service_down_time on its own (100 claims in Placement, ~10 s on a loaded
+machine), and its last instances must not find the host down for that.
+"""
 
 from oslo_log import log as logging
 
@@ -23,7 +29,8 @@ class ComputeFilter(filters.BaseHostFilter):
             LOG.debug("%s is disabled, reason: %s", host_state,
                       service.disabled_reason)
             return False
-        if not self.servicegroup_api.service_is_up(service):
+        if not self.servicegroup_api.service_is_up(
+                service, as_of=getattr(host_state, "service_read_at", None)):
             LOG.warning("%s has not been heard from in a while", host_state)
             return False
         return True

@@ -36,8 +36,9 @@ class DbDriver:
             service.tg.add_timer_args(interval, self._report_state, args=[service],
                                       initial_delay=interval)
 
-    def is_up(self, service_ref):
-        """Whether the last heartbeat is younger than service_down_time."""
+    def is_up(self, service_ref, as_of=None):
+        """Whether the last heartbeat is younger than service_down_time at ``as_of``
+        (naive UTC; now when None)."""
         last_heartbeat = (service_ref.get("last_seen_up") or service_ref.get("updated_at")
                           or service_ref.get("created_at"))
         if last_heartbeat is None:
@@ -46,7 +47,7 @@ class DbDriver:
             last_heartbeat = timeutils.parse_isotime(last_heartbeat).replace(tzinfo=None)
         else:
             last_heartbeat = last_heartbeat.replace(tzinfo=None)
-        elapsed = timeutils.delta_seconds(last_heartbeat, timeutils.utcnow())
+        elapsed = timeutils.delta_seconds(last_heartbeat, as_of or timeutils.utcnow())
         is_up = abs(elapsed) <= self.service_down_time
         if not is_up:
             LOG.debug("Seems service %(binary)s on host %(host)s is down. Last heartbeat "
