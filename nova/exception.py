@@ -467,6 +467,32 @@ class PortInUse(Invalid):
     code = 409
 
 
+class AttachInterfaceNotSupported(Invalid):
+    msg_fmt = "Attaching interfaces is not supported for instance %(instance_uuid)s."
+
+
+class InterfaceAttachFailed(NovaException):
+    msg_fmt = "Failed to attach network adapter device to %(instance_uuid)s"
+
+
+class InterfaceDetachFailed(NovaException):
+    msg_fmt = "Failed to detach network adapter device from %(instance_uuid)s"
+
+
+class SecurityGroupNotFound(NotFound):
+    msg_fmt = "Security group %(security_group_id)s not found."
+
+
+class SecurityGroupNotExistsForInstance(Invalid):
+    msg_fmt = ("Security group %(security_group_id)s not associated with the instance "
+               "%(instance_id)s")
+
+
+class NoUniqueMatch(NovaException):
+    msg_fmt = "No Unique Match Found."
+    code = 409
+
+
 class PortRequiresFixedIP(Invalid):
     msg_fmt = "Port %(port_id)s requires a FixedIP in order to be used."
 
@@ -563,6 +589,11 @@ class ResourceProviderAggregateRetrievalFailed(NovaException):
 
 class AllocationUpdateFailed(NovaException):
     msg_fmt = "Failed to update allocations for consumer %(consumer_uuid)s. Error: %(error)s"
+
+
+class AllocationMoveFailed(NovaException):
+    msg_fmt = ("Failed to move allocations from consumer %(source_consumer)s to "
+               "consumer %(target_consumer)s. Error: %(error)s")
 
 
 class AllocationDeleteFailed(NovaException):
@@ -712,3 +743,50 @@ class InstanceAgentNotEnabled(Invalid):
     msg_fmt = "Guest agent is not enabled for the instance"
     safe = True
     code = 409
+
+
+# --- Moving servers: resize, migrations, evacuation ---
+
+class CannotResizeToSameFlavor(Invalid):
+    msg_fmt = "When resizing, instances must change flavor!"
+
+
+class CannotResizeDisk(Invalid):
+    msg_fmt = "Server disk was unable to be resized because: %(reason)s"
+
+
+class ResizeError(NovaException):
+    msg_fmt = "Resize error: %(reason)s"
+
+
+class MigrationError(NovaException):
+    msg_fmt = "Migration error: %(reason)s"
+
+
+class MigrationPreCheckError(MigrationError):
+    msg_fmt = "Migration pre-check error: %(reason)s"
+
+
+class InstanceFaultRollback(NovaException):
+    """A move step failed before changing anything: the guest stays where it
+    was (the wrapped ``inner_exception`` is the cause)."""
+
+    def __init__(self, inner_exception=None):
+        message = "Instance rollback performed due to: %s" % inner_exception
+        self.inner_exception = inner_exception
+        super().__init__(message)
+
+
+class InvalidMigrationState(Invalid):
+    msg_fmt = ("Migration %(migration_id)s state of instance %(instance_uuid)s is "
+               "%(state)s. Cannot %(method)s while the migration is in this state.")
+
+
+class ComputeServiceInUse(Invalid):
+    msg_fmt = "Compute service of %(host)s is still in use."
+class TaskAlreadyRunning(NovaException):
+    msg_fmt = "Task %(task_name)s is already running on host %(host)s"
+
+
+class TaskNotRunning(NovaException):
+    msg_fmt = "Task %(task_name)s is not running on host %(host)s"

@@ -98,12 +98,21 @@ def _auth_key(group):
     if auth_type not in _NO_AUTH_TYPES:
         if auth_type not in _plugin_opts:
             try:
-                _plugin_opts[auth_type] = tuple(
-                    opt.dest for opt in ks_loading.get_auth_plugin_conf_options(auth_type))
+                _plugin_opts[auth_type] = ks_loading.get_auth_plugin_conf_options(auth_type)
             except ks_exc.NoMatchingPlugin:
-                _plugin_opts[auth_type] = ()
-        names.extend(_plugin_opts[auth_type])
+                _plugin_opts[auth_type] = []
+        # Registered before they are read (loading the plugin would register
+        # them only afterwards): unregistered, every credential reads as None,
+        # and two groups with different users would look alike.
+        CONF.register_opts(_plugin_opts[auth_type], group=group)
+        names.extend(opt.dest for opt in _plugin_opts[auth_type])
     return _values(group, names)
+
+
+def credentials_key(group):
+    """What identifies ``[group]``'s credentials (equal for groups that share them)."""
+    with _lock:
+        return _auth_key(group)
 
 
 def conf_auth(group):

@@ -16,16 +16,49 @@ compute_opts = [
         help='Seconds between resource tracker updates; 0 uses the default periodic '
              'interval (60 s), a negative value disables them.'),
     cfg.IntOpt("instance_build_timeout", default=0, min=0,
-        help='Seconds after which a BUILD instance goes to ERROR; 0 disables.'),
+        help='Seconds after which an instance still building on its compute host goes '
+             'to ERROR with a fault, its partial guest removed and its Placement '
+             'allocation released (checked every minute); 0 disables.'),
+    cfg.StrOpt("running_deleted_instance_action", default="reap",
+        choices=[("noop", "Do nothing."),
+                 ("log", "Log a warning for each such guest."),
+                 ("shutdown", "Power the guest off."),
+                 ("reap", "Destroy the guest.")],
+        help='What nova-compute does with a guest the hypervisor still has for an '
+             'instance the database knows as deleted. A guest the database has never '
+             'heard of is only logged: it may not be Nova\'s.'),
+    cfg.IntOpt("running_deleted_instance_poll_interval", default=1800,
+        help='Seconds between the checks for guests of deleted instances; 0 or less '
+             'disables them.'),
+    cfg.IntOpt("running_deleted_instance_timeout", default=0, min=0,
+        help='Seconds an instance must have been deleted before its guest is acted on.'),
     cfg.IntOpt("reclaim_instance_interval", default=0,
         help='Seconds a soft-deleted instance waits before being reclaimed; 0 disables '
              'soft delete.'),
     cfg.IntOpt("shelved_offload_time", default=0,
         help='Seconds a shelved instance stays on its host before it is offloaded '
              '(guest destroyed, resources released); 0 offloads at once, -1 never.'),
+    cfg.BoolOpt("instance_usage_audit", default=False,
+        help='Run the periodic instance usage audit on each compute host: once per '
+             'period it records in the task log how many of its instances were alive '
+             'in the last completed period (os-instance_usage_audit_log reports it).'),
+    cfg.StrOpt("instance_usage_audit_period", default="month",
+        regex=r"^(hour|day|month|year)(@[0-9]+)?$",
+        help='The period the usage audit covers: hour, day, month or year, with an '
+             'optional offset after "@" (month@15: months start on the 15th; day@6: '
+             'days start at 06:00; hour@30: at half past; year@7: in July).'),
     cfg.IntOpt("shelved_poll_interval", default=3600,
         help='Seconds between the checks for shelved instances due to be offloaded '
              '(with shelved_offload_time > 0); 0 or less disables them.'),
+    cfg.IntOpt("resize_confirm_window", default=0, min=0,
+        help='Seconds after which a resized (VERIFY_RESIZE) server is confirmed '
+             'automatically by its destination compute; 0 never confirms.'),
+    cfg.BoolOpt("allow_resize_to_same_host", default=False,
+        help='Let the scheduler pick the server\'s own host for a resize (and for a '
+             'cold migration where the hypervisor supports it).'),
+    cfg.IntOpt("migrate_max_retries", default=-1, min=-1,
+        help='How many other hosts a live migration without a named host tries when '
+             'the first one refuses it; -1 tries every host the scheduler offers.'),
     cfg.IntOpt("heal_instance_info_cache_interval", default=60,
         help='Seconds between network info cache heals; 0 disables.'),
     cfg.IntOpt("scheduler_instance_sync_interval", default=120,
@@ -56,6 +89,15 @@ opts = [
         help='Host CPUs for floating instance CPUs.'),
     cfg.IntOpt("resource_provider_association_refresh", default=300, min=0,
         help='Seconds between refreshes of the resource provider data cached by the resource tracker.'),
+    cfg.IntOpt("deleting_task_timeout", default=300, min=0,
+        help='Seconds after which nova-compute finishes, itself, the delete of an instance '
+             'of its host that has been in task state deleting that long: the request '
+             'that should have done it was lost (a broker restart with transient '
+             'queues, nova-compute killed as it received it). The guest, ports, '
+             'Placement allocation and record go as in any delete. Checked every '
+             'minute (or every this many seconds when shorter); 0 disables. This goes '
+             'beyond upstream Nova, where such a server stays deleting until it is '
+             'deleted again.'),
 ]
 
 

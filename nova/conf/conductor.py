@@ -8,6 +8,13 @@ conductor_group = cfg.OptGroup('conductor', title='Conductor',
 opts = [
     cfg.IntOpt("workers", min=1,
         help='Number of conductor worker processes; defaults to the CPU count.'),
+    cfg.IntOpt("build_request_timeout", default=600, min=0,
+        help='Seconds a new server may wait for a conductor to schedule it. A build '
+             'request older than this (its message to the conductor was lost, or the '
+             'conductor died while scheduling it) is put in ERROR with a fault in '
+             'cell0 and any Placement claim made for it is released, instead of staying '
+             'in BUILD for ever. Checked every minute by every conductor; 0 disables. '
+             'Upstream Nova has no such option.'),
 ]
 
 

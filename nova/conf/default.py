@@ -27,6 +27,14 @@ opts = [
     cfg.StrOpt("state_path", default=os.path.join(os.path.expanduser("~"), ".nova"),
                sample_default="$HOME/.nova",
                help="Top-level directory for the state this deployment keeps on disk."),
+    cfg.StrOpt("shared_token_path", default="$state_path/service_tokens",
+               help="Where the nova processes of this host keep the Keystone tokens "
+                    "of their service credentials ([neutron], [glance], [placement], "
+                    "[service_user]), one file per set of credentials, readable by "
+                    "the owner only. A daemon starting takes the token another one "
+                    "already holds instead of asking Keystone for its own, so the "
+                    "other services validate one token rather than one per process. "
+                    "Empty: each process gets its own tokens (as upstream does)."),
     cfg.StrOpt("instances_path", default="$state_path/instances",
                help="Where instances' files live on a compute host."),
     cfg.StrOpt("compute_driver", default="fake.FakeDriver",
@@ -116,9 +124,12 @@ opts = [
 # oslo.service's own [DEFAULT] options (graceful_shutdown_timeout, backdoor,
 # run_external_periodic_tasks...): registered here so that nova's value of
 # graceful_shutdown_timeout (seconds a stopping service waits for its work to
-# finish) is the default the launchers see.
+# finish) is the default the launchers see. An idle RPC listener notices a stop
+# only when its wait for a message ends (oslo.messaging's AMQP driver waits up
+# to 5 s at a time), so the bound leaves room for that beyond the work itself:
+# an idle service that stops exits 0, not 1 for a timeout.
 service_opts = oslo_service_options.service_opts + oslo_service_options.eventlet_backdoor_opts
-cfg.set_defaults(oslo_service_options.service_opts, graceful_shutdown_timeout=5)
+cfg.set_defaults(oslo_service_options.service_opts, graceful_shutdown_timeout=10)
 
 
 def register_opts(conf):

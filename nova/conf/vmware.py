@@ -26,6 +26,22 @@ opts = [
         help='Retries of a failed vCenter API call.'),
     cfg.FloatOpt("task_poll_interval", default=0.5,
         help='Seconds between polls of a vCenter task.'),
+    cfg.IntOpt("task_timeout", default=600, min=1,
+        help='Seconds a vCenter task may run before the driver gives up on it '
+             '(the operation fails with the task named).'),
+    cfg.StrOpt("cache_prefix",
+        help='Prefix of the datastore folder that caches images (the folder is '
+             '<prefix><[image_cache] subdirectory_name>). Give computes that share '
+             'a datastore the same prefix to share the cache.'),
+    cfg.StrOpt("port_group", default="VM Network",
+        help='Name of the standard or distributed port group the instances\' NICs '
+             'connect to.'),
+    cfg.PortOpt("vnc_port", default=5900,
+        help='First VNC port given to instances (extraConfig RemoteDisplay.vnc.port).'),
+    cfg.IntOpt("vnc_port_total", default=10000, min=1,
+        help='Number of VNC ports, starting at vnc_port, the instances may use.'),
+    cfg.StrOpt("vnc_keymap", default="en-us",
+        help='Keymap of the instances\' VNC consoles.'),
 ]
 
 

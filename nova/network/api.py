@@ -11,7 +11,8 @@ all-in-one default) or the Neutron client (``neutron``). Both offer:
   instance's info cache is updated too.
 - deallocate_for_instance(context, instance, requested_networks=None)
 - get_instance_nw_info(context, instance) -> NetworkInfo, refreshed from the
-  backend and written to the info cache.
+  backend and written to the info cache; what nova alone knows of a VIF (its
+  device tag, preserve_on_delete) is carried over from the cache by VIF id.
 - setup_networks_on_host(context, instance, host=None, teardown=False)
 - get_all(context) / get(context, network_id): the networks a project sees.
 - create_resource_requests(context, requested_networks) -> (request groups,
@@ -91,6 +92,34 @@ def save_network_info(context, instance, network_info):
     return network_info
 
 
+def saved_network_info(context, instance):
+    """The NetworkInfo saved in ``instance``'s info cache now (empty if none)."""
+    try:
+        cache = objects.InstanceInfoCache.get_by_instance_uuid(context, instance.uuid)
+    except exception.InstanceInfoCacheNotFound:
+        return network_model.NetworkInfo()
+    return network_model.NetworkInfo.hydrate(cache.network_info)
+
+
+def carry_tags(network_info, known):
+    """Give each VIF of ``network_info`` the device tag its namesake (same
+    id) has in ``known``: a backend (Neutron's ports, the flat network's
+    address rows) does not keep the tag, the info cache does."""
+    tags = {vif["id"]: vif.get("tag") for vif in known if vif.get("tag")}
+    for vif in network_info:
+        if vif["id"] in tags:
+            vif["tag"] = tags[vif["id"]]
+    return network_info
+
+
+def tag_vifs(network_info, tags):
+    """Set the device tags ``tags`` ({VIF id: tag}) of a new allocation."""
+    for vif in network_info:
+        if tags.get(vif["id"]):
+            vif["tag"] = tags[vif["id"]]
+    return network_info
+
+
 class NetworkAPIBase:
     """What both backends share: request parsing and the info cache."""
 
@@ -105,6 +134,34 @@ class NetworkAPIBase:
         """{instance uuid: [{"name": group name}, ...]} as the server views show
         them; a backend without security groups has none to show."""
         return {}
+
+    # --- interfaces and security groups of a running server (os-interface,
+    # addSecurityGroup): Neutron's (nova/network/neutron_interfaces.py); the
+    # flat network has one interface per server, set at boot, and no groups.
+
+    def list_ports(self, context, device_id):
+        """Neutron's ports of a server; NotImplementedError without Neutron."""
+        raise NotImplementedError()
+
+    def validate_interface_request(self, context, instance, port_id=None, network_id=None):
+        raise exception.AttachInterfaceNotSupported(instance_uuid=instance.uuid)
+
+    def allocate_port_for_instance(self, context, instance, port_id=None,
+                                   network_id=None, requested_ip=None, bind_host_id=None,
+                                   tag=None):
+        raise exception.AttachInterfaceNotSupported(instance_uuid=instance.uuid)
+
+    def deallocate_port_for_instance(self, context, instance, port_id):
+        raise exception.AttachInterfaceNotSupported(instance_uuid=instance.uuid)
+
+    def get_instance_security_groups_detail(self, context, instance_uuid):
+        return []
+
+    def add_to_instance(self, context, instance, group_name):
+        raise exception.SecurityGroupNotFound(security_group_id=group_name)
+
+    def remove_from_instance(self, context, instance, group_name):
+        raise exception.SecurityGroupNotFound(security_group_id=group_name)
 
     def create_resource_requests(self, context, requested_networks):
         """([objects.RequestGroup], objects.RequestLevelParams) the requested

@@ -183,10 +183,11 @@ class API(network_api.NetworkAPIBase):
                 raise exception.PortNotFound(port_id=request.port_id)
             if request.network_id not in (None, net.id):
                 raise exception.NetworkNotFound(network_id=request.network_id)
-        held = []
+        held, tags = [], {}
         try:
             for request in requests:
                 vif_id = str(uuid.uuid4())
+                tags[vif_id] = request.tag
                 if request.address is not None:
                     address = ipaddress.ip_address(str(request.address))
                     if not net.in_range(address):
@@ -211,7 +212,8 @@ class API(network_api.NetworkAPIBase):
             raise
         LOG.info("Allocated %s on network %s to instance %s",
                  ", ".join(str(f.address) for f in held), net.name, instance.uuid)
-        nw_info = network_model.NetworkInfo(net.vif(f) for f in held)
+        nw_info = network_api.tag_vifs(
+            network_model.NetworkInfo(net.vif(f) for f in held), tags)
         return network_api.save_network_info(context, instance, nw_info)
 
     def deallocate_for_instance(self, context, instance, requested_networks=None, **kwargs):
@@ -224,7 +226,9 @@ class API(network_api.NetworkAPIBase):
 
     def _build_network_info(self, context, instance):
         fixed_ips = objects.FixedIPList.get_by_instance_uuid(context, instance.uuid)
-        return network_model.NetworkInfo(self.network.vif(f) for f in fixed_ips)
+        return network_api.carry_tags(
+            network_model.NetworkInfo(self.network.vif(f) for f in fixed_ips),
+            network_api.saved_network_info(context, instance))
 
     def setup_networks_on_host(self, context, instance, host=None, teardown=False):
         """Record which host holds the instance's addresses (nothing to plumb)."""

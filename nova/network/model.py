@@ -5,7 +5,7 @@ here is a ``dict`` (or ``list``) subclass, so the whole structure serializes
 to JSON unchanged and comes back through ``NetworkInfo.hydrate()``:
 
     VIF {id, address (MAC), type, details, devname, ovs_interfaceid, active,
-         vnic_type, profile, preserve_on_delete,
+         vnic_type, profile, preserve_on_delete, tag (the user's device tag),
          network: Network {id, label, bridge, meta,
                            subnets: [Subnet {cidr, gateway, dns, version,
                                              ips: [FixedIP {address, type, version,
@@ -117,7 +117,7 @@ class VIF(_Model):
     def __init__(self, id=None, address=None, network=None, type=None, details=None,
                  devname=None, ovs_interfaceid=None, active=False, vnic_type=None,
                  profile=None, preserve_on_delete=False, qbh_params=None, qbg_params=None,
-                 **kwargs):
+                 tag=None, **kwargs):
         super().__init__(**kwargs)
         self["id"] = id
         self["address"] = address
@@ -132,6 +132,9 @@ class VIF(_Model):
         self["preserve_on_delete"] = bool(preserve_on_delete)
         self["qbh_params"] = qbh_params
         self["qbg_params"] = qbg_params
+        # The device tag the user gave this interface at boot (networks[].tag)
+        # or attach (interfaceAttachment.tag); nova keeps it, not the backend.
+        self["tag"] = tag
 
     def fixed_ips(self):
         network = self.get("network") or {}

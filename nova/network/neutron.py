@@ -14,6 +14,7 @@ from nova import exception
 from nova.network import api as network_api
 from nova.network import model as network_model
 from nova.network import neutron_client
+from nova.network import neutron_interfaces
 from nova import objects
 
 CONF = nova.conf.CONF
@@ -42,7 +43,8 @@ def _device_owner(instance):
     return DEVICE_OWNER_COMPUTE_PREFIX + (zone or CONF.default_availability_zone)
 
 
-class API(network_api.NetworkAPIBase):
+class API(neutron_interfaces.InterfaceMethods, neutron_interfaces.SecurityGroupMethods,
+          network_api.NetworkAPIBase):
     """The neutron backend of get_network_api()."""
 
     backend = "neutron"
@@ -249,6 +251,7 @@ class API(network_api.NetworkAPIBase):
         if bind_host_id:
             binding[BINDING_HOST_ID] = bind_host_id
         created, attached, port_ids, preserved = [], [], [], set()
+        tags = {}
         mapping = kwargs.get("resource_provider_mapping") or {}
         try:
             for net, request in targets:
@@ -258,6 +261,7 @@ class API(network_api.NetworkAPIBase):
                     attached.append(request.port_id)
                     preserved.add(request.port_id)
                     port_ids.append(request.port_id)
+                    tags[request.port_id] = request.tag
                     continue
                 body = {"network_id": net["id"], "device_id": instance.uuid,
                         "device_owner": binding["device_owner"],
@@ -269,6 +273,7 @@ class API(network_api.NetworkAPIBase):
                 port = client.create_port(body, instance_uuid=instance.uuid)
                 created.append(port["id"])
                 port_ids.append(port["id"])
+                tags[port["id"]] = request.tag
                 if bind_host_id:
                     bound = admin.update_port(port["id"], {BINDING_HOST_ID: bind_host_id})
                     if bound.get(BINDING_VIF_TYPE) == network_model.VIF_TYPE_BINDING_FAILED:
@@ -286,7 +291,8 @@ class API(network_api.NetworkAPIBase):
             raise
         # Read back as nova's service user: Neutron shows a port's binding
         # (VIF type and details) to admins only.
-        nw_info = self._network_info_for_ports(context, admin, port_ids, preserved)
+        nw_info = network_api.tag_vifs(
+            self._network_info_for_ports(context, admin, port_ids, preserved), tags)
         with refresh_lock(instance.uuid):
             return network_api.save_network_info(context, instance, nw_info)
 
@@ -376,8 +382,8 @@ class API(network_api.NetworkAPIBase):
         order = [vif["id"] for vif in known]
         preserved = {vif["id"] for vif in known if vif.get("preserve_on_delete")}
         ports.sort(key=lambda p: order.index(p["id"]) if p["id"] in order else len(order))
-        return self._network_info_for_ports(context, admin, [p["id"] for p in ports],
-                                            preserved, ports)
+        return network_api.carry_tags(self._network_info_for_ports(
+            context, admin, [p["id"] for p in ports], preserved, ports), known)
 
     def setup_networks_on_host(self, context, instance, host=None, teardown=False):
         """Point the instance's port bindings at ``host`` (after a move)."""

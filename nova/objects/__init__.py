@@ -33,6 +33,7 @@ OBJECT_MODULES = (
     "selection",
     "service",
     "tag",
+    "task_log",
 )
 
 

@@ -151,13 +151,25 @@ class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):
         try:
             return self.OBJ_BASE_CLASS.obj_from_primitive(objprim, context=context)
         except ovo_exc.IncompatibleObjectVersion:
-            # The receiver is older than the sender: ask the conductor to
-            # backport the object to versions this process knows.
+            # The receiver is older than the sender: a process without database
+            # access asks the conductor (newer, or it could not serve the sender)
+            # to backport the object to versions this process knows. The
+            # conductor itself, and a process that does not go through it, has
+            # no one to ask; nor can anyone turn a major version into another.
             objver = objprim["nova_object.version"]
+            if self.OBJ_BASE_CLASS.indirection_api is None or \
+                    not self._same_major(objprim["nova_object.name"], objver):
+                raise
             if objver.count(".") == 2:
                 objprim["nova_object.version"] = ".".join(objver.split(".")[:2])
             return self.conductor.object_backport_versions(
                 context, objprim, self._obj_version_manifest())
+
+    @staticmethod
+    def _same_major(name, version):
+        classes = NovaObjectRegistry.obj_classes().get(name) or []
+        major = version.split(".")[0]
+        return any(cls.VERSION.split(".")[0] == major for cls in classes)
 
     @staticmethod
     def _obj_version_manifest():

@@ -51,6 +51,15 @@ SERVICE_VERSION_HISTORY = (
     # restore_instance; compute_task 1.3: unshelve_instance.
     {"compute_rpc": "6.8", "scheduler_rpc": "4.3", "conductor_rpc": "3.0",
      "compute_task_rpc": "1.3"},
+    # Version 7: compute 6.9: prep_resize, resize_instance, finish_resize,
+    # confirm_resize, revert_resize, finish_revert_resize (moving servers);
+    # the live migration steps, evacuate_instance; compute_task 1.4:
+    # migrate_server, live_migrate_instance, evacuate_instance.
+    {"compute_rpc": "6.9", "scheduler_rpc": "4.3", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.4"},
+    # Version 8: compute 6.10: attach_interface (call), detach_interface (cast).
+    {"compute_rpc": "6.10", "scheduler_rpc": "4.3", "conductor_rpc": "3.0",
+     "compute_task_rpc": "1.4"},
 )
 
 # This code's service version: recorded in services.version by every service

@@ -19,6 +19,8 @@ from nova.policies import hypervisors
 from nova.policies import instance_actions
 from nova.policies import keypairs
 from nova.policies import limits
+from nova.policies import migrate_server
+from nova.policies import migrations
 from nova.policies import quota_class_sets
 from nova.policies import quota_sets
 from nova.policies import remote_consoles
@@ -32,6 +34,14 @@ from nova.policies import server_tags
 from nova.policies import servers
 from nova.policies import services
 from nova.policies import shelve
+from nova.policies import simple_tenant_usage
+from nova.policies import instance_usage_audit_log
+from nova.policies import security_groups
+from nova.policies import attach_interfaces
+from nova.policies import networks
+from nova.policies import server_topology
+from nova.policies import volumes_attachments
+from nova.policies import ips
 
 MODULES = (
     base,
@@ -46,6 +56,8 @@ MODULES = (
     instance_actions,
     keypairs,
     limits,
+    migrate_server,
+    migrations,
     quota_class_sets,
     quota_sets,
     remote_consoles,
@@ -59,6 +71,14 @@ MODULES = (
     servers,
     services,
     shelve,
+    simple_tenant_usage,
+    instance_usage_audit_log,
+    security_groups,
+    attach_interfaces,
+    networks,
+    server_topology,
+    volumes_attachments,
+    ips,
 )
 
 

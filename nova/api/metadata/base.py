@@ -194,8 +194,12 @@ class InstanceMetadata:
         device mappings and the network info."""
         devices = []
         described_serials, described_macs = set(), set()
+        macs = {(vif.get("address") or "").lower() for vif in self.network_info}
         for entry in self.device_metadata or ():
             device = dict(entry)
+            if device.get("type") == "nic" and device.get("mac") and \
+                    device["mac"].lower() not in macs:
+                continue  # described at boot, detached since
             if not _os_version_at_least(OCATA, version):
                 device.pop("vlan", None)
             if not _os_version_at_least(ROCKY, version):

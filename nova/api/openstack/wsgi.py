@@ -24,6 +24,7 @@ A function returns a dict (serialised as JSON with the status of
 import functools
 import json
 
+import oslo_messaging as messaging
 import webob
 import webob.exc
 
@@ -156,14 +157,16 @@ def action_function(req, actions):
 
 
 # Quota errors (TooManyInstances is an OverQuota) and a service nova depends on
-# being unavailable are expected wherever they occur.
+# being unavailable are expected wherever they occur (as is an RPC call that
+# timed out: see _passes_through and faults._rpc_timeout_fault).
 _ALWAYS_EXPECTED = (exception.QuotaError, exception.OverQuota, exception.ServiceUnavailable)
 
 
 def _passes_through(exc, codes):
     from nova.api import validation
     if isinstance(exc, (VersionNotFoundForAPIMethod, validation.ValidationError,
-                        exception.PolicyNotAuthorized, faults.UnexpectedError)):
+                        exception.PolicyNotAuthorized, faults.UnexpectedError,
+                        messaging.MessagingTimeout)):
         return True
     if isinstance(exc, webob.exc.HTTPException):
         return exc.status_int in codes

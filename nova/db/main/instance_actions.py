@@ -1,5 +1,6 @@
 """Cell-database queries on instance_actions and instance_actions_events."""
 
+from oslo_db import api as oslo_db_api
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
@@ -14,6 +15,16 @@ def _action_by_request_id(context, instance_uuid, request_id):
         instance_uuid=instance_uuid, request_id=request_id).order_by(
         models.InstanceAction.created_at.desc(), models.InstanceAction.id.desc()).first()
 
+
+# An action's events are recorded by several services at once (the conductor
+# finishing its event while the compute starts the next one of the same
+# action). Each transaction below touches the action row before the event
+# row: inserting or updating an event first would take a shared lock on the
+# action row (the foreign key) and the action update then an exclusive one,
+# and two such transactions deadlock on MariaDB. A deadlock that still
+# happens (other tables, other orders) is retried.
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(max_retries=5, retry_on_deadlock=True,
+                                               retry_interval=0.05, max_retry_interval=0.5)
 
 _ACTIONS = models.InstanceAction.__table__
 _EVENTS = models.InstanceActionEvent.__table__
@@ -62,6 +73,7 @@ def action_start_many(context, values_list):
         context.session.execute(sa.insert(_ACTIONS), values_list)
 
 
+@_retry_on_deadlock
 @api.writer
 def action_finish(context, values):
     row = _action_by_request_id(context, values["instance_uuid"], values["request_id"])
@@ -106,19 +118,21 @@ def _event_values(values, action_id):
     return values
 
 
+@_retry_on_deadlock
 @api.writer
 def action_event_start(context, values, want_row=True):
     """Record the start of an event of the action with the context's request id."""
     action_id = _action_id(context, values)
-    result = context.session.execute(sa.insert(_EVENTS).values(
-        _event_values(values, action_id)))
     context.session.execute(sa.update(_ACTIONS).where(_ACTIONS.c.id == action_id).values(
         updated_at=values.get("start_time") or timeutils.utcnow()))
+    result = context.session.execute(sa.insert(_EVENTS).values(
+        _event_values(values, action_id)))
     if want_row:
         return _row(context, _EVENT_BY_ID, result.inserted_primary_key[0])
     return None
 
 
+@_retry_on_deadlock
 @api.writer
 def action_event_finish(context, values, action_id=None, want_row=True):
     """Record the end of an event; an error result marks the action 'Error'.
@@ -136,13 +150,13 @@ def action_event_finish(context, values, action_id=None, want_row=True):
     if event_id is None:
         raise exception.InstanceActionEventNotFound(action_id=action_id,
                                                     event=values["event"])
-    context.session.execute(sa.update(_EVENTS).where(_EVENTS.c.id == event_id).values(
-        _event_values(values, action_id)))
     action_values = {"updated_at": values.get("finish_time") or timeutils.utcnow()}
     if (values.get("result") or "").lower() == "error":
         action_values["message"] = "Error"
     context.session.execute(sa.update(_ACTIONS).where(_ACTIONS.c.id == action_id).values(
         action_values))
+    context.session.execute(sa.update(_EVENTS).where(_EVENTS.c.id == event_id).values(
+        _event_values(values, action_id)))
     if want_row:
         return _row(context, _EVENT_BY_ID, event_id)
     return None

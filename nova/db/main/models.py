@@ -222,6 +222,28 @@ class InstanceFault(MainBase, NovaBase, SoftDelete):
     host = sa.Column(sa.String(255))
 
 
+class TaskLog(MainBase, NovaBase, SoftDelete):
+    """One run of a periodic task over a period on one host (the usage audit)."""
+    __tablename__ = "task_log"
+    __table_args__ = (
+        sa.Index("ix_task_log_period_beginning", "period_beginning"),
+        sa.Index("ix_task_log_host", "host"),
+        sa.Index("ix_task_log_period_ending", "period_ending"),
+        sa.UniqueConstraint("task_name", "host", "period_beginning", "period_ending",
+                            name="uniq_task_log0task_name0host0period_beginning0"
+                                 "period_ending"),
+    )
+    id = sa.Column(sa.Integer, primary_key=True, nullable=False, autoincrement=True)
+    task_name = sa.Column(sa.String(255), nullable=False)
+    state = sa.Column(sa.String(255), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    period_beginning = sa.Column(sa.DateTime, nullable=False)
+    period_ending = sa.Column(sa.DateTime, nullable=False)
+    message = sa.Column(sa.String(255), nullable=False)
+    task_items = sa.Column(sa.Integer(), default=0)
+    errors = sa.Column(sa.Integer(), default=0)
+
+
 class InstanceAction(MainBase, NovaBase, SoftDelete):
     """A user-visible operation on an instance (create, reboot, ...)."""
     __tablename__ = "instance_actions"

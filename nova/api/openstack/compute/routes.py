@@ -31,7 +31,19 @@ ROUTE_MODULES = (
     "remote_consoles",
     "console_auth_tokens",
     "instance_actions",
+    "migrations",
+    "server_migrations",
     "server_external_events",
+    "simple_tenant_usage",
+    "ips",
+    "volume_attachments",
+    "server_topology",
+    "removed_apis",
+    "networks",
+    "attach_interfaces",
+    "security_groups",
+    "images",
+    "instance_usage_audit_log",
 )
 
 _PACKAGE = "nova.api.openstack.compute"

@@ -17,7 +17,9 @@ import webob.exc
 
 from nova.api.openstack.compute import remote_consoles
 from nova.api.openstack.compute.schemas import server_actions as schemas
+from nova.api.openstack.compute import server_migrate
 from nova.api.openstack.compute import server_recovery
+from nova.api.openstack.compute import security_groups
 from nova.api.openstack.compute import server_shelve
 from nova.api.openstack.compute import servers
 from nova.api.openstack import wsgi
@@ -177,6 +179,8 @@ ACTIONS = {
     **remote_consoles.ACTIONS,
     **server_recovery.ACTIONS,
     **server_shelve.ACTIONS,
+    **server_migrate.ACTIONS,
+    **security_groups.ACTIONS,
 }
 
 

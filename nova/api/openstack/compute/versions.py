@@ -1,4 +1,8 @@
-"""Version discovery: ``GET /`` lists the API versions, ``GET /v2.1`` describes v2.1."""
+"""Version discovery: ``GET /`` lists the API versions, ``GET /v2.1`` describes v2.1.
+
+Both answer without a token, as upstream's do: clients (openstacksdk,
+Horizon) read them before they authenticate.
+"""
 
 import webob.dec
 
@@ -91,3 +95,32 @@ class Versions:
         if req.path_info not in ("", "/"):
             return faults.fault_response(404, "The resource could not be found.")
         return wsgi.json_response(req, versions_list(req), 200)
+
+
+class VersionDocument:
+    """The application at exactly ``/v2.1`` (or ``/v2``): its version document,
+    served without a token, with the negotiated microversion echoed."""
+
+    def __init__(self, key="v2.1"):
+        self.key = key
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls(local_config.get("version", "v2.1"))
+
+    @webob.dec.wsgify(RequestClass=wsgi.Request)
+    def __call__(self, req):
+        from nova.api.openstack import router
+        if req.method not in ("GET", "HEAD"):
+            resp = faults.fault_response(405, "The method %s is not allowed for this "
+                                         "resource." % req.method)
+            resp.headers["Allow"] = "GET"
+            return resp
+        try:
+            if self.key == "v2.1":
+                router.negotiate_version(req)
+            resp = wsgi.json_response(req, version_document(req, self.key), 200)
+        except Exception as exc:
+            resp = faults.fault_for(exc, req)
+        faults.add_version_headers(req, resp)
+        return resp

@@ -126,11 +126,16 @@ def _version(base, remove=(), **add):
 
 _V219 = _version(_SERVER, description=parameter_types.description)
 _V232 = _version(_V219, networks={"type": "array", "items": _NETWORK_TAGGED})
+# 2.37 to 2.41 take no tag on a network (upstream's 2.37 schema lost it);
+# 2.42 gives it back.
 _V237 = _version(_V232, networks={"oneOf": [
-    {"type": "array", "items": _NETWORK_TAGGED},
+    {"type": "array", "items": _NETWORK},
     {"type": "string", "enum": ["none", "auto"]}]})
 _V237["required"] = ["name", "flavorRef", "networks"]
-_V252 = _version(_V237, tags={"type": "array", "maxItems": 50, "items": {
+_V242 = _version(_V237, networks={"oneOf": [
+    {"type": "array", "items": _NETWORK_TAGGED},
+    {"type": "string", "enum": ["none", "auto"]}]})
+_V252 = _version(_V242, tags={"type": "array", "maxItems": 50, "items": {
     "type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}})
 _V257 = _version(_V252, remove=("personality",))
 _V263 = _version(_V257, trusted_image_certificates={
@@ -148,6 +153,7 @@ create = _body(_SERVER)
 create_v219 = _body(_V219)
 create_v232 = _body(_V232)
 create_v237 = _body(_V237)
+create_v242 = _body(_V242)
 create_v252 = _body(_V252)
 create_v257 = _body(_V257)
 create_v263 = _body(_V263)
