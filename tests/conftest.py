@@ -10,6 +10,16 @@ from nova import wsgi_server  # noqa: E402
 from tests import realparts  # noqa: E402
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup``: modules (or xdist groups of them) longest first
+    (tests/xdist_order.py); other ``--dist`` modes are xdist's own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests import xdist_order
+    return xdist_order.CostOrderedScheduling(config, log)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def quick_stops():
     """In-process HTTP servers notice a stop within 50 ms instead of 0.5 s.

@@ -140,9 +140,11 @@ LIBVIRTD_LOCK = os.environ.get("NOVA_TEST_LIBVIRTD_LOCK", "/var/tmp/nova-tests-l
 def libvirtd_lock(timeout=600):
     """Hold the machine's libvirtd for one test module at a time.
 
-    Modules that run real guests on the one qemu:///system take it, so that
-    one restarting libvirtd (tests/integration/test_libvirt_guest.py does) does
-    not pull the daemon from under another's guests in a parallel worker.
+    Only for a module that must have qemu:///system to itself (one that would
+    restart it, say). No module takes it today: real-guest modules name their
+    domains, bridges and directories for themselves and run side by side, and
+    libvirtd restarts are tested on a private daemon
+    (tests/libvirtd_private.py). A module waiting here holds a worker idle.
     """
     import fcntl
     import time

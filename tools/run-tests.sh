@@ -8,8 +8,10 @@
 #
 # Extra arguments go to pytest, e.g. tools/run-tests.sh -k conf_sample -x.
 # Environment: NOVA_TEST_TIMEOUT (seconds per test, default 300),
-# NOVA_TEST_WORKERS (pytest-xdist worker processes, default 2; 0 or 1 runs
+# NOVA_TEST_WORKERS (pytest-xdist worker processes, default 3; 0 or 1 runs
 # everything in one process, e.g. to use a debugger or -s),
+# NOVA_TEST_WARM_CACHES (default 1; 0: do not build the real-service tests'
+# caches in the background while pytest runs, tests/warm_caches.py),
 # CI=true (nothing may be skipped: a missing service fails its tests).
 set -uo pipefail
 
@@ -17,7 +19,8 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 START=$(date +%s)
 TEST_TIMEOUT=${NOVA_TEST_TIMEOUT:-300}
-TEST_WORKERS=${NOVA_TEST_WORKERS:-2}
+TEST_WORKERS=${NOVA_TEST_WORKERS:-3}
+WARM_CACHES=${NOVA_TEST_WARM_CACHES:-1}
 
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'run-tests: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -45,11 +48,14 @@ wait_port() {  # name port seconds
 # busybox-static + cpio make the test guest's initramfs (tests/libvirt_guest.py).
 # novnc + spice-html5: the web consoles the console proxies serve; chromium opens them headless
 # (tests/integration/test_consoles_libvirt.py).
+# golang-go + golang-github-vmware-govmomi-dev: the vCenter simulator the VMware driver's tests
+# run against (tools/vcsim, built offline below).
 PACKAGES=(python3 python3-venv python3-dev gcc pkg-config libmariadb-dev ca-certificates cloud-init
           dosfstools mtools
           rabbitmq-server mariadb-server postgresql
           libvirt-daemon-system qemu-system-x86 qemu-utils libvirt-dev busybox-static cpio
-          novnc spice-html5 chromium)
+          novnc spice-html5 chromium
+          golang-go golang-github-vmware-govmomi-dev)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
@@ -160,6 +166,12 @@ else
     log "not root on Debian: leaving services as they are (tests needing a missing one skip)"
 fi
 
+# --- the vCenter simulator (cached by source hash under ~/.cache/nova-tests) ----
+if command -v go >/dev/null; then
+    log "building the vCenter simulator (tools/vcsim)"
+    tools/vcsim/build.sh >/dev/null || log "the vCenter simulator did not build; its tests will say so"
+fi
+
 # --- virtualenv ------------------------------------------------------------
 if [ ! -x .venv/bin/python ]; then
     log "creating .venv"
@@ -173,21 +185,50 @@ if ! .venv/bin/python -m pip install -e '.[test]' >"$PIP_LOG" 2>&1; then
 fi
 rm -f "$PIP_LOG"
 
+# Horizon, and Keystone/Glance/Neutron/Placement, in their own cached virtualenvs
+# (minutes each the first time on a machine, side by side): made here rather than
+# inside the first test that needs them, whose time is limited.
+log "cached virtualenvs: tools/horizon.py install, tools/neighbours.py install"
+.venv/bin/python tools/horizon.py install >/dev/null 2>&1 &
+HORIZON_PID=$!
+.venv/bin/python tools/neighbours.py install >/dev/null 2>&1 \
+    || log "tools/neighbours.py install failed: the tests needing it will say why"
+wait "$HORIZON_PID" || log "tools/horizon.py install failed: the dashboard tests will say why"
+
 # --- lint and tests --------------------------------------------------------
 log "ruff check nova tests"
 if .venv/bin/ruff check nova tests; then RUFF=ok; else RUFF=failed; fi
 
-# Two workers by default (--dist loadfile: every test module runs on one
-# worker, so its module-scoped fixtures are set up once). --durations lists
-# the slowest tests, to keep it fast.
+# The caches the real-service tests fill on first use (PyPI virtualenvs, the
+# test guest) are built in the background meanwhile (tests/warm_caches.py):
+# on a fresh machine that is minutes a worker would otherwise wait for.
+WARM_PID=
+if [ "$WARM_CACHES" != 0 ]; then
+    WARM_LOG=$(mktemp)
+    .venv/bin/python -m tests.warm_caches >"$WARM_LOG" 2>&1 &
+    WARM_PID=$!
+fi
+
+# --dist loadgroup with the project's scheduler (tests/xdist_order.py): every
+# test module runs on one worker, so its module-scoped fixtures are set up
+# once; modules marked pytest.mark.xdist_group("name") share one worker (and
+# the session-scoped deployment they use); the longest modules go first
+# (tests/suite_costs.json). --durations lists the slowest tests, to keep it fast.
 PARALLEL=()
 if [ "$TEST_WORKERS" -gt 1 ] 2>/dev/null; then
-    PARALLEL=(-n "$TEST_WORKERS" --dist loadfile)
+    PARALLEL=(-n "$TEST_WORKERS" --dist loadgroup)
 fi
 log "pytest ${PARALLEL[*]} tests/unit tests/functional tests/integration"
+PYTEST_START=$(date +%s)
 .venv/bin/pytest -p no:cacheprovider -rfEs --timeout="$TEST_TIMEOUT" --durations=25 \
     "${PARALLEL[@]}" tests/unit tests/functional tests/integration "$@"
 PYTEST_RC=$?
+log "pytest took $(( $(date +%s) - PYTEST_START ))s"
+if [ -n "$WARM_PID" ]; then
+    wait "$WARM_PID"
+    cat "$WARM_LOG"
+    rm -f "$WARM_LOG"
+fi
 case $PYTEST_RC in
     0) PYTEST=ok ;;
     5) PYTEST="failed (no tests collected)" ;;

@@ -30,6 +30,7 @@ from nova.db.api import api as api_db_api
 from nova.objects import cell_setup
 from nova.db import facade
 from nova.db.main import api as main_db_api
+from nova.image import store as image_store_pkg
 from nova import objects
 from nova.objects import base as objects_base
 from nova import policy
@@ -60,6 +61,25 @@ class API:
         self.endpoint = self.root + "/v2.1"
         self.ctxt = nova_context.get_admin_context()
         self._clouds = {}
+        self._image_store = None
+
+    def _ensure_image_store(self):
+        """An embedded image store for the clients: the CLI resolves a server's
+        image through the image API, and an image service that cannot be reached
+        answers 503, which the SDK retries for a minute."""
+        if self._image_store is not None or image_store_pkg.running_endpoint():
+            return
+        for name, value in (("data_dir", str(self.tmp_path / "images")), ("port", 0),
+                            ("listen", "127.0.0.1")):
+            CONF.set_override(name, value, group="image_store")
+        self._image_store = image_store_pkg.serve()
+
+    def stop_image_store(self):
+        if self._image_store is not None:
+            self._image_store.stop()
+            self._image_store = None
+            for name in ("data_dir", "port", "listen"):
+                CONF.clear_override(name, group="image_store")
 
     # -- raw HTTP --------------------------------------------------------------
     def request(self, method, path, body=None, version=None, user="admin", project="admin",
@@ -113,6 +133,7 @@ class API:
 
     def osc(self, *args, user="admin", project="admin", version=None, check=True):
         """Run ``openstack ARGS -f json``; the parsed JSON (or None for no output)."""
+        self._ensure_image_store()
         name = "c-%s-%s" % (user, project)
         clouds = {"clouds": {name: self._cloud(user, project)}}
         path = self.tmp_path / ("clouds-%s.yaml" % name)
@@ -136,6 +157,7 @@ class API:
 
     def sdk(self, user="admin", project="admin"):
         import openstack
+        self._ensure_image_store()
         cloud = self._cloud(user, project)
         return openstack.connection.Connection(
             auth_type=cloud["auth_type"], auth=dict(cloud["auth"]),
@@ -221,7 +243,10 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     server = wsgi_server.Server("osapi_compute", _IdentityStub(app), host="127.0.0.1", port=0, threads=8)
     server.start()
 
+    running = API(tmp_path, server)
+
     def cleanup():
+        running.stop_image_store()
         server.stop()
         rpc.cleanup()
         policy.reset()
@@ -229,7 +254,7 @@ def start_api(tmp_path, monkeypatch, overrides=None):
             CONF.clear_override(name, group=None if group == "DEFAULT" else group)
         api_db_api.get_engine().dispose()
 
-    return API(tmp_path, server), cleanup
+    return running, cleanup
 
 
 @pytest.fixture

@@ -8,18 +8,16 @@ with that HTTP status (both optionally only for the requests a ``when(method,
 path)`` picks); ``ok()`` restores service.
 """
 
-import socket
 import threading
 import time
 from wsgiref import simple_server
 
 from tests.functional import neutron_standin
+from tests import private_server
 
 
 def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return private_server.free_port()
 
 
 class FlakyService:
@@ -69,7 +67,7 @@ class FlakyService:
         else:
             raise RuntimeError("port %d did not come free" % self.port)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(neutron_standin.STOP_POLL,), daemon=True)
         self._thread.start()
 
     def stop(self):

@@ -8,6 +8,9 @@ generated MACs, bindings only an admin may set, 404s for what is missing,
 409s for conflicts, and errors in Neutron's ``NeutronError`` body.
 
 Tokens are noauth style ``user:project``; ``admin:admin`` is the admin.
+
+``start_backend`` serves one for a fixture and points nova's ``[neutron]``
+options at it.
 """
 
 import ipaddress
@@ -27,6 +30,10 @@ class Error(Exception):
     def __init__(self, status, kind, message):
         super().__init__(message)
         self.status, self.kind, self.message = status, kind, message
+
+
+class _Answer(Exception):
+    """The answer is ready (status and result are set)."""
 
 
 class NeutronStandIn:
@@ -68,17 +75,39 @@ class NeutronStandIn:
         self.networks[network_id]["subnets"].append(subnet["id"])
         return subnet
 
-    def add_security_group(self, project_id, name):
-        group = {"id": str(uuid.uuid4()), "name": name, "tenant_id": project_id}
+    def add_security_group(self, project_id, name, description=""):
+        """A group with Neutron's default rules: all egress (IPv4 and IPv6)."""
+        group = {"id": str(uuid.uuid4()), "name": name, "tenant_id": project_id,
+                 "project_id": project_id, "description": description,
+                 "security_group_rules": []}
         self.security_groups[group["id"]] = group
+        for ethertype in ("IPv4", "IPv6"):
+            self.add_security_group_rule(group["id"], "egress", ethertype=ethertype)
         return group
+
+    def add_security_group_rule(self, group_id, direction="ingress", protocol=None,
+                                port_range_min=None, port_range_max=None,
+                                remote_ip_prefix=None, remote_group_id=None,
+                                ethertype="IPv4"):
+        group = self.security_groups[group_id]
+        rule = {"id": str(uuid.uuid4()), "security_group_id": group_id,
+                "direction": direction, "ethertype": ethertype, "protocol": protocol,
+                "port_range_min": port_range_min, "port_range_max": port_range_max,
+                "remote_ip_prefix": remote_ip_prefix, "remote_group_id": remote_group_id,
+                "tenant_id": group["tenant_id"], "project_id": group["tenant_id"]}
+        group["security_group_rules"].append(rule)
+        return rule
 
     def default_security_group(self, project_id):
         """The project's ``default`` group, made on first need as Neutron does."""
         for group in self.security_groups.values():
             if group["tenant_id"] == project_id and group["name"] == "default":
                 return group
-        return self.add_security_group(project_id, "default")
+        group = self.add_security_group(project_id, "default", "Default security group")
+        for ethertype in ("IPv4", "IPv6"):
+            self.add_security_group_rule(group["id"], "ingress", ethertype=ethertype,
+                                         remote_group_id=group["id"])
+        return group
 
     def add_floating_ip(self, port_id, address):
         port = self.ports[port_id]
@@ -301,12 +330,21 @@ class NeutronStandIn:
         with self.lock:
             self.requests.append((method, path, token))
             try:
+                if method == "GET" and path in ("", "/"):
+                    # Version discovery (openstacksdk's, for the CLI): unauthenticated.
+                    status, result = 200, {"versions": [{
+                        "id": "v2.0", "status": "CURRENT", "links": [{
+                            "rel": "self",
+                            "href": "http://%s/v2.0/" % environ["HTTP_HOST"]}]}]}
+                    raise _Answer()
                 if ":" not in token:
                     raise Error(401, "Unauthorized", "Authentication required")
                 user, project = token.split(":", 1)
                 body = jsonutils.loads(raw) if raw else {}
                 status, result = self.dispatch(method, path, query, body, project,
                                                admin=(user == "admin"))
+            except _Answer:
+                pass
             except Error as err:
                 status, result = err.status, {"NeutronError": {
                     "type": err.kind, "message": err.message, "detail": ""}}
@@ -319,6 +357,11 @@ class NeutronStandIn:
             headers.append(("Content-Type", "application/json"))
         start_response("%d %s" % (status, reasons.get(status, "Error")), headers)
         return [data]
+
+
+# How often a serving loop looks whether it was told to stop (the standard
+# library's 0.5 s made every stop of a test's servers wait about that long).
+STOP_POLL = 0.05
 
 
 class _Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):
@@ -334,7 +377,7 @@ def serve(app):
     """Serve ``app`` on 127.0.0.1 (a free port): (url, stop)."""
     server = simple_server.make_server("127.0.0.1", 0, app, server_class=_Server,
                                        handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(STOP_POLL,), daemon=True)
     thread.start()
 
     def stop():
@@ -343,3 +386,34 @@ def serve(app):
         thread.join(5)
 
     return "http://127.0.0.1:%d" % server.server_address[1], stop
+
+
+
+_NEUTRON_OPTIONS = ("backend", "endpoint_override", "http_retries")
+
+
+def start_backend(monkeypatch, api_modules=()):
+    """A NeutronStandIn served on loopback as nova's network backend:
+    (standin, url, stop).
+
+    ``[neutron] backend``, ``endpoint_override`` (the stand-in) and
+    ``http_retries`` (0) are set until ``stop()``, which also stops the
+    server. The compute API of each of ``api_modules`` (API controller modules,
+    with their ``COMPUTE``) caches its network backend: that cache is dropped
+    through ``monkeypatch``, so that the next request finds Neutron.
+    """
+    import nova.conf
+    conf = nova.conf.CONF
+    standin = NeutronStandIn()
+    url, stop_server = serve(standin)
+
+    def stop():
+        for name in _NEUTRON_OPTIONS:
+            conf.clear_override(name, group="neutron")
+        stop_server()
+
+    for name, value in zip(_NEUTRON_OPTIONS, ("neutron", url, 0)):
+        conf.set_override(name, value, group="neutron")
+    for module in api_modules:
+        monkeypatch.setattr(module.COMPUTE, "_network_api", None, raising=False)
+    return standin, url, stop

@@ -52,7 +52,7 @@ def add_server(api, name, cell=None, project_id="p1", user_id="u1", flavor=None,
                vm_state=vm_states.ACTIVE, task_state=None, host="compute1", node=None,
                image_ref="155d900f-4e14-4e4c-a73d-069cbf4541e6", metadata=None,
                tags=(), nw_info=None, created_at=None, locked=False, deleted=False,
-               fault=None, **fields):
+               fault=None, launched_at=BASE_TIME, **fields):
     """An instance in ``cell`` (default cell1) and its mapping; returns the instance."""
     cell = cell or cell1(api)
     with nova_context.target_cell(api.ctxt, cell) as cctxt:
@@ -66,7 +66,7 @@ def add_server(api, name, cell=None, project_id="p1", user_id="u1", flavor=None,
             image_ref=image_ref, metadata=dict(metadata or {}), system_metadata={},
             availability_zone="nova", locked=locked, hostname=name.lower(),
             launch_index=0, reservation_id="r-" + name, root_device_name="/dev/vda",
-            created_at=created_at or timeutils.utcnow(), launched_at=BASE_TIME,
+            created_at=created_at or timeutils.utcnow(), launched_at=launched_at,
             **fields)
         if flavor is not None:
             instance.flavor = flavor

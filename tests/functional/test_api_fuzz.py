@@ -50,7 +50,9 @@ EXAMPLES_PER_ROUTE = max(8, TOTAL_EXAMPLES // len(ROUTES))
 # The fault names of the compute API reference, by status.
 FAULT_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
                405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
-               413: "overLimit", 415: "badMediaType", 429: "overLimit"}
+               413: "overLimit", 415: "badMediaType", 429: "overLimit",
+               # The APIs upstream removed (nova/api/openstack/compute/removed_apis.py).
+               410: "computeFault"}
 OTHER_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
@@ -138,6 +140,14 @@ def fuzzed(tmp_path_factory):
         # A Placement to release the seeded server's (empty) allocation when a
         # delete goes through: without one a delete answers 503, by design.
         _placement, stop_placement = placement_fixture.start_placement(tmp_path)
+        # The image store the image proxy (/images) reads: without one each
+        # fuzzed list waits out the image client's retries.
+        from nova.image import store as image_store_pkg
+        conf.set_override("data_dir", str(tmp_path / "images"), "image_store")
+        conf.set_override("port", 0, "image_store")
+        conf.set_override("listen", "127.0.0.1", "image_store")
+        conf.set_override("backend", "local", "glance")
+        images = image_store_pkg.serve()
         try:
             real = _seed(api)
             urls = [conf.api_database.connection] + [
@@ -151,6 +161,10 @@ def fuzzed(tmp_path_factory):
             finally:
                 dbs.close()
         finally:
+            images.stop()
+            for group, name in (("image_store", "data_dir"), ("image_store", "port"),
+                                ("image_store", "listen"), ("glance", "backend")):
+                conf.clear_override(name, group)
             stop_placement()
             cleanup()
 

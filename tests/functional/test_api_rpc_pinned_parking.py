@@ -15,8 +15,12 @@ from nova import rpc
 from tests.functional import server_seed as seed
 
 CONF = nova.conf.CONF
-# What the services of the previous service version speak.
-PREVIOUS = service_obj.SERVICE_VERSION_HISTORY[-2]
+HISTORY = service_obj.SERVICE_VERSION_HISTORY
+# The service version that brought the parking methods, and what the services
+# of the version before it speak (later versions add other methods).
+PARKING_ENTRY = next(i for i, entry in enumerate(HISTORY)
+                     if entry["compute_rpc"] == rpcapi_shelve.PARKING_VERSION)
+PREVIOUS = HISTORY[PARKING_ENTRY - 1]
 
 
 @pytest.fixture
@@ -42,9 +46,12 @@ def _actions(api, server_id):
 
 
 def test_history_entries_name_the_versions():
-    newest = service_obj.SERVICE_VERSION_HISTORY[service_obj.SERVICE_VERSION]
-    assert newest["compute_rpc"] == rpcapi_shelve.PARKING_VERSION
-    assert PREVIOUS["compute_rpc"] != rpcapi_shelve.PARKING_VERSION
+    def rpc(version):
+        return tuple(int(part) for part in version.split("."))
+
+    newest = HISTORY[service_obj.SERVICE_VERSION]
+    assert rpc(newest["compute_rpc"]) >= rpc(rpcapi_shelve.PARKING_VERSION)
+    assert rpc(PREVIOUS["compute_rpc"]) < rpc(rpcapi_shelve.PARKING_VERSION)
 
 
 @pytest.mark.parametrize("vm_state,body", [

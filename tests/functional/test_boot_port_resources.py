@@ -31,13 +31,8 @@ GROUP_PPS = "6b2e8c1d-5f4a-4d3b-9e7c-2a1f0b9c8d02"
 
 @pytest.fixture
 def stack(tmp_path, monkeypatch):
-    standin = neutron_standin.NeutronStandIn()
-    url, stop_neutron = neutron_standin.serve(standin)
-    for name, value in (("backend", "neutron"), ("endpoint_override", url),
-                        ("http_retries", 0)):
-        CONF.set_override(name, value, group="neutron")
-    # The API module's compute API caches its network backend: start afresh.
-    monkeypatch.setattr(server_create.COMPUTE, "_network_api", None, raising=False)
+    standin, _url, stop_neutron = neutron_standin.start_backend(monkeypatch,
+                                                                (server_create,))
     cloud, stops = stack_fixture.start_cloud(tmp_path, monkeypatch)
     try:
         net = standin.add_network("physnet0-net", "p1", cidr="10.5.0.0/24")
@@ -47,8 +42,6 @@ def stack(tmp_path, monkeypatch):
         yield cloud, standin, net, flavor, image
     finally:
         stack_fixture.stop_all(stops)
-        for name in ("backend", "endpoint_override", "http_retries"):
-            CONF.clear_override(name, group="neutron")
         stop_neutron()
 
 

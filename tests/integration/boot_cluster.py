@@ -48,15 +48,21 @@ class ClusterDatabases:
         self.api, self.cell, self.cell0, self.placement = api, cell, cell0, placement
 
     @classmethod
-    def create(cls, driver="mysqldb"):
+    def create(cls, driver="mysqldb", server=None):
         """Four fresh databases; the daemons reach them through ``driver``
-        (mysqldb: the C driver, as a production deployment would use)."""
+        (mysqldb: the C driver, as a production deployment would use). On
+        ``server`` (a tests/private_mariadb.PrivateMariaDB) when given, else
+        on the machine's shared MariaDB."""
+        def fresh(name=None):
+            if server is not None:
+                return server.create_database(name, driver=driver)
+            return realparts.MySQLDatabase(name=name, driver=driver)
         made = []
         try:
             for _ in range(2):
-                made.append(realparts.MySQLDatabase(driver=driver))
-            made.append(realparts.MySQLDatabase(name=made[1].name + "_cell0", driver=driver))
-            made.append(realparts.MySQLDatabase(driver=driver))
+                made.append(fresh())
+            made.append(fresh(made[1].name + "_cell0"))
+            made.append(fresh())
         except BaseException:
             for db in made:
                 db.drop()
@@ -66,7 +72,9 @@ class ClusterDatabases:
     @staticmethod
     def connect(db):
         import pymysql
-        return pymysql.connect(host=realparts.MYSQL_HOST, user="root", password="",
+        # A private server's databases name their port; the shared one is on 3306.
+        return pymysql.connect(host=getattr(db, "host", realparts.MYSQL_HOST),
+                               port=getattr(db, "port", 3306), user="root", password="",
                                database=db.name)
 
     def count(self, db, query):
@@ -134,12 +142,56 @@ class ModuleDaemon(nova_procs.Daemon):
                                      stdin=subprocess.DEVNULL)
 
 
+# nova-manage's commands one after the other in one process (its main() may be
+# called again): the set-up pays for importing nova once, not four times.
+_MANAGE_STEPS = """
+import json, sys
+from nova.cmd import manage
+conf, steps = sys.argv[1], json.loads(sys.argv[2])
+for step in steps:
+    code = manage.main(["nova-manage", "--config-file", conf] + step)
+    if code:
+        sys.stderr.write("nova-manage %s: exit code %s\\n" % (" ".join(step), code))
+        sys.exit(code)
+"""
+
+SETUP_STEPS = (("api_db", "sync"), ("cell_v2", "map_cell0"), ("db", "sync"),
+               ("cell_v2", "create_cell", "--name", "cell1"))
+
+
+def manage_steps(conf, steps):
+    """Run nova-manage ``steps`` (argument lists) in order with ``conf``, in one process."""
+    result = subprocess.run([sys.executable, "-c", _MANAGE_STEPS, conf,
+                             json.dumps([list(step) for step in steps])],
+                            capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise AssertionError("nova-manage set-up failed (%s):\n%s" % (
+            result.returncode, result.stderr[-3000:]))
+    return result.stdout
+
+
+def sync_databases(workdir, dbs, transport_url):
+    """The databases' set-up of ``BootCluster.start`` (api_db sync, map_cell0,
+    db sync, create_cell), on its own: for a caller that does it while
+    something else starts, then calls ``start(databases_synced=True)``."""
+    conf = nova_procs.write_config(os.path.join(str(workdir), "manage-setup.conf"), {
+        "DEFAULT": {"transport_url": transport_url,
+                    "log_file": os.path.join(str(workdir), "manage-setup.log")},
+        "database": {"connection": dbs.cell.url},
+        "api_database": {"connection": dbs.api.url}}, base_sample=False)
+    return manage_steps(conf, SETUP_STEPS)
+
+
 class BootCluster:
     """Configs, nova-manage set-up and the daemons of one deployment."""
 
+    # Seconds each daemon may take to answer at start.
+    START_TIMEOUT = 90
+
     def __init__(self, workdir, dbs, transport_url, compute_hosts=("compute1", "compute2"),
                  debug=True, report_interval=1, api_workers=1, extra=None,
-                 service_workers=1, neighbours=None, api_port=None, compute_extra=None):
+                 service_workers=1, neighbours=None, api_port=None, compute_extra=None,
+                 host_extra=None):
         self.workdir = str(workdir)
         self.dbs = dbs
         self.transport_url = transport_url
@@ -155,6 +207,9 @@ class BootCluster:
         # Options of the nova-compute daemons only ({group: {option: value}}),
         # applied after ``extra``: compute_driver, [libvirt], instances_path...
         self.compute_extra = compute_extra or {}
+        # Options of one nova-compute ({host: {group: {option: value}}}), applied
+        # last: e.g. one VMware compute beside fake ones.
+        self.host_extra = host_extra or {}
         self.ports = {name: nova_procs.free_port()
                       for name in ("api", "placement", "images")}
         if api_port:
@@ -180,6 +235,9 @@ class BootCluster:
                 "host": host,
                 "transport_url": self.transport_url,
                 "state_path": os.path.join(workdir, "state-" + name),
+                # The daemons stand for the processes of one host: one service
+                # token per credentials among them (nova/token_share.py).
+                "shared_token_path": os.path.join(workdir, "service_tokens"),
                 "log_file": os.path.join(workdir, name + ".log"),
                 "debug": "true" if self.debug else "false",
                 "report_interval": self.report_interval,
@@ -225,6 +283,8 @@ class BootCluster:
             sections.setdefault(group, {}).update(values)
         if compute:
             for group, values in self.compute_extra.items():
+                sections.setdefault(group, {}).update(values)
+            for group, values in self.host_extra.get(host, {}).items():
                 sections.setdefault(group, {}).update(values)
         return nova_procs.write_config(os.path.join(workdir, name + ".conf"), sections,
                                        base_sample=False)
@@ -274,50 +334,65 @@ class BootCluster:
         self.daemons[name] = daemon
         return daemon
 
-    def _wait_http(self, client, path, what, timeout=90):
+    def _wait_http(self, client, path, what, timeout=None):
         def answers():
             try:
                 return client.request("GET", path)[0] == 200
             except OSError:
                 client.close()
                 return False
-        nova_procs.wait_for(answers, timeout=timeout, what=what,
+        nova_procs.wait_for(answers, timeout=timeout or self.START_TIMEOUT, what=what,
                             daemons=list(self.daemons.values()))
 
-    def start(self):
-        """Set up the databases, start every daemon, map the compute hosts."""
-        self._config("manage", "manage")
-        self.manage("api_db", "sync")
-        self.manage("cell_v2", "map_cell0")
-        self.manage("db", "sync")
-        self.manage("cell_v2", "create_cell", "--name", "cell1")
+    def start(self, timeout=None, databases_synced=False):
+        """Set up the databases (unless ``sync_databases`` did), start every
+        daemon, map the compute hosts (each wait for a service up to
+        ``timeout`` s, ``START_TIMEOUT`` by default)."""
+        timeout = timeout or self.START_TIMEOUT
+        conf = self._config("manage", "manage")
         if self.neighbours is None:
+            # Neither needs nova's databases: they start while nova-manage works.
             self._module("placement", "nova.scheduler.client.embedded")
             self._module("image-store", "nova.image.store")
+        if not databases_synced:
+            # Every set-up command in one nova-manage process (each process
+            # starts at a CPU second or more).
+            manage_steps(conf, SETUP_STEPS)
         self._script("nova-conductor", "conductor")
         self._script("nova-scheduler", "scheduler")
-        for host in self.compute_hosts:
-            self._script("nova-compute", host, database=False)
         self._script("nova-api", "api")
         if self.neighbours is None:
-            self._wait_http(self.placement, "/", "Placement")
-            self._wait_http(self.images, "/v2/images", "the image store")
-        self._wait_http(self.api, "/v2.1/", "nova-api")
+            # A compute reports its node to Placement as it starts; one that
+            # finds Placement not serving yet tries again only at its next
+            # periodic resource update (a minute later). (A compute that starts
+            # before the conductor consumes waits for it: nova/conductor/api.py.)
+            self._wait_http(self.placement, "/", "Placement", timeout=timeout)
+        for host in self.compute_hosts:
+            self._script("nova-compute", host, database=False)
+        if self.neighbours is None:
+            self._wait_http(self.images, "/v2/images", "the image store", timeout=timeout)
+        self._wait_http(self.api, "/v2.1/", "nova-api", timeout=timeout)
         nova_procs.wait_for(lambda: len(self.providers()) == len(self.compute_hosts),
-                            timeout=90, what="a resource provider per compute",
+                            timeout=timeout, what="a resource provider per compute",
                             daemons=list(self.daemons.values()))
         self.manage("cell_v2", "discover_hosts")
         return self
 
     def stop(self):
-        """SIGTERM every daemon; {name: exit code}."""
+        """SIGTERM every daemon, the computes first (a compute whose periodic
+        report to the conductor is in flight when the conductor goes waits for
+        its answer before it exits); {name: exit code}."""
         codes = {}
-        for daemon in self.daemons.values():
-            if daemon.alive():
-                daemon.proc.send_signal(15)
-        for name, daemon in self.daemons.items():
-            codes[name] = daemon.terminate(timeout=15)[0]
-            daemon.kill()
+        computes = [name for name in self.daemons if name.startswith("nova-compute")]
+        others = [name for name in self.daemons if name not in computes]
+        for group in (computes, others):
+            for name in group:
+                if self.daemons[name].alive():
+                    self.daemons[name].proc.send_signal(15)
+            for name in group:
+                codes[name] = self.daemons[name].terminate(timeout=15)[0]
+                self.daemons[name].kill()
+        codes = {name: codes[name] for name in self.daemons}
         for client in (self.api, self.placement, self.images):
             client.close()
         return codes

@@ -16,7 +16,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import uuid
 
 import pytest
 
+from tests import private_server
 from tests import realparts
 
 REQUIREMENTS = ("keystone>=30,<31", "gunicorn")
@@ -64,9 +64,7 @@ def ensure_venv():
 
 
 def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return private_server.free_port()
 
 
 def http(method, url, body=None, token=None, headers=None, timeout=60):

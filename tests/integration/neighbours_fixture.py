@@ -100,6 +100,27 @@ def _script(*args, timeout=1800):
                           timeout=timeout)
 
 
+def _start_script(workdir, compute_url, transport_url, timeout=600):
+    """``tools/neighbours.py start``; interrupted (a test timeout), the script is
+    asked to stop (SIGTERM: it stops what it started and drops its databases)
+    rather than killed, which would leave its services and tools running."""
+    cmd = [sys.executable, SCRIPT, "start", "--workdir", workdir, "--compute-url",
+           compute_url, "--transport-url", transport_url, "--mysql-host",
+           realparts.MYSQL_HOST]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except BaseException:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
 def start_neighbours(compute_url):
     """Install (once per machine) and start the four services; (Neighbours, stop)."""
     if not realparts.port_open(realparts.MYSQL_HOST, 3306):
@@ -111,10 +132,13 @@ def start_neighbours(compute_url):
             realparts.missing("cannot install Keystone, Glance, Neutron and Placement "
                               "from PyPI: %s" % proc.stderr[-2000:])
         workdir = tempfile.mkdtemp(prefix="nova-neighbours-")
-        proc = _script("start", "--workdir", workdir, "--compute-url", compute_url,
-                       "--transport-url", vhost.url, "--mysql-host", realparts.MYSQL_HOST,
-                       timeout=600)
+        try:
+            proc = _start_script(workdir, compute_url, vhost.url)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
         if proc.returncode != 0:
+            _script("stop", "--workdir", workdir, "--drop-databases", timeout=120)
             shutil.rmtree(workdir, ignore_errors=True)
             realparts.missing("cannot start the neighbouring services:\n%s"
                               % (proc.stderr[-4000:] or proc.stdout[-4000:]))

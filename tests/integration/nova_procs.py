@@ -2,11 +2,13 @@
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
+
+from tests import private_server
 
 VENV_BIN = os.path.dirname(sys.executable)
 SAMPLE_CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "etc", "nova",
@@ -14,9 +16,8 @@ SAMPLE_CONFIG = os.path.join(os.path.dirname(__file__), "..", "..", "etc", "nova
 
 
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port free on 127.0.0.1 now (tests/private_server.py says which)."""
+    return private_server.free_port()
 
 
 def sync_cell_db(url):
@@ -78,7 +79,9 @@ def base_sections(tmp_path, host, transport_url, db_url=None, **extra):
 class Daemon:
     """One nova console script running with one config file."""
 
-    def __init__(self, binary, config_file, env=None):
+    def __init__(self, binary, config_file, env=None, python_module=None):
+        """``python_module``: run ``python -m <module>`` (a wrapper around a
+        console script) instead of ``binary``'s script."""
         self.binary = binary
         self.config_file = config_file
         self.stdout_path = config_file + ".stdout"
@@ -87,8 +90,10 @@ class Daemon:
         full_env.update(env or {})
         self._out = open(self.stdout_path, "w")
         self._err = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen([os.path.join(VENV_BIN, binary), "--config-file",
-                                      config_file], stdout=self._out, stderr=self._err,
+        command = ([sys.executable, "-m", python_module] if python_module
+                   else [os.path.join(VENV_BIN, binary)])
+        self.proc = subprocess.Popen(command + ["--config-file", config_file],
+                                     stdout=self._out, stderr=self._err,
                                      stdin=subprocess.DEVNULL, env=full_env)
 
     @property
@@ -152,6 +157,32 @@ def wait_for(predicate, timeout=30, interval=0.2, what="condition", daemons=()):
             details = "\n".join("--- %s\n%s" % (d.binary, d.log()[-2000:]) for d in daemons)
             raise AssertionError("timed out waiting for %s\n%s" % (what, details))
         time.sleep(interval)
+
+
+def consuming(transport_url, queue):
+    """Whether a server consumes the RabbitMQ queue ``queue`` (e.g. ``conductor``,
+    the topic of nova-conductor) on the vhost of ``transport_url``.
+
+    A call sent before its server consumes is lost: a daemon's first ping of
+    the conductor then waits ten seconds before it asks again.
+    """
+    import amqp
+    url = urllib.parse.urlsplit(transport_url)
+    conn = amqp.Connection(host="%s:%d" % (url.hostname, url.port or 5672),
+                           userid=urllib.parse.unquote(url.username or "guest"),
+                           password=urllib.parse.unquote(url.password or "guest"),
+                           virtual_host=urllib.parse.unquote(url.path[1:]) or "/",
+                           connect_timeout=5)
+    try:
+        conn.connect()
+        try:
+            return conn.channel().queue_declare(queue, passive=True)[2] > 0
+        except amqp.exceptions.NotFound:
+            return False
+    except OSError:
+        return False
+    finally:
+        conn.close()
 
 
 def sqlite_rows(db_path, query, args=()):

@@ -145,6 +145,20 @@ def test_bad_or_missing_token_is_refused_with_keystone_challenge(nova_api):
         assert nova_api.keystone.v3 in headers.get("WWW-Authenticate", "")
 
 
+def test_version_documents_answer_without_a_token(nova_api):
+    """Clients read the version documents before they have a token."""
+    root = nova_api.endpoint.rsplit("/", 1)[0]
+    for url in (root + "/", nova_api.endpoint, nova_api.endpoint + "/"):
+        status, _, body = http("GET", url)
+        assert status == 200, (url, body)
+    assert body["version"]["id"] == "v2.1"
+    status, _, body = http("GET", root + "/v2/")
+    assert status == 200 and body["version"]["id"] == "v2.0"
+    # One step below them a token is needed again.
+    for path in ("/servers", "/flavors/", "/admin/flavors"):
+        assert nova_api.request("GET", path, token=None)[0] == 401
+
+
 def test_a_revoked_token_is_refused(nova_api):
     """Tokens are checked with Keystone, not merely decoded."""
     ks = nova_api.keystone

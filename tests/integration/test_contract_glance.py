@@ -29,7 +29,11 @@ from nova import context as nova_context
 from nova import exception
 from nova.image import api as image_api
 from nova.image import store as image_store_pkg
-from tests.integration.neighbours_fixture import neighbours  # noqa: F401  (fixture)
+
+# One worker runs every module of the group, with one ``neighbours`` deployment
+# (tests/integration/conftest.py, tests/xdist_order.py); the first test's set-up
+# may install the services from PyPI (minutes on a fresh machine).
+pytestmark = [pytest.mark.xdist_group("neighbours"), pytest.mark.timeout(900)]
 
 CONF = nova.conf.CONF
 

@@ -25,7 +25,11 @@ from nova import exception
 from nova.network import neutron_client
 from nova import service_auth
 from tests.integration import contract_sides
-from tests.integration.neighbours_fixture import neighbours  # noqa: F401  (fixture)
+
+# One worker runs every module of the group, with one ``neighbours`` deployment
+# (tests/integration/conftest.py, tests/xdist_order.py); the first test's set-up
+# may install the services from PyPI (minutes on a fresh machine).
+pytestmark = [pytest.mark.xdist_group("neighbours"), pytest.mark.timeout(900)]
 
 CONF = nova.conf.CONF
 SERVICE_TYPES = {"compute": "compute", "image": "image", "network": "network",

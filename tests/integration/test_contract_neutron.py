@@ -17,6 +17,11 @@ nova/api/metadata/lookup.py), each exercised below through nova's own code:
 * GET /v2.0/floatingips?port_id=..            (network info)
 * GET /v2.0/quotas/{project}                  (port quota check)
 * GET /v2.0/auto-allocated-topology/{project} (--nic auto; unavailable -> 400 to the user)
+* os-interface (nova/network/neutron_interfaces.py): GET /v2.0/ports/{id} (free or
+  in use), PUT /v2.0/ports/{id} (bind to a running server, unbind on detach),
+  POST /v2.0/ports (a new port on a network, with a fixed IP), DELETE on detach
+* security groups of a server: GET /v2.0/security-groups?id=.. (with rules),
+  GET /v2.0/ports?device_id=..&fields=.., PUT /v2.0/ports/{id} security_groups
 
 Each test runs twice: ``real`` (tools/neighbours.py: Keystone + Neutron with
 the agent-less ML2 driver; nova acts with the user's Keystone token and its
@@ -35,7 +40,11 @@ from nova.network import neutron_client
 from nova import objects
 from tests.functional import inprocess
 from tests.integration import contract_sides
-from tests.integration.neighbours_fixture import neighbours  # noqa: F401  (fixture)
+
+# One worker runs every module of the group, with one ``neighbours`` deployment
+# (tests/integration/conftest.py, tests/xdist_order.py); the first test's set-up
+# may install the services from PyPI (minutes on a fresh machine).
+pytestmark = [pytest.mark.xdist_group("neighbours"), pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module", params=["real", "standin"])
@@ -296,7 +305,9 @@ def test_security_groups_of_servers_for_the_views(neutron):
         client.create_port({"network_id": net["id"], "device_id": device,
                             "device_owner": "compute:nova", "security_groups": groups})
     found = neutron_api.API().get_instances_security_groups(ctxt, [one, two, bare])
-    assert found[one] == [{"name": web["name"]}, {"name": "default"}]
+    # Neutron lists a port's groups (and ports) in no set order: compare the sets.
+    assert sorted(found[one], key=lambda g: g["name"]) == sorted(
+        [{"name": web["name"]}, {"name": "default"}], key=lambda g: g["name"])
     assert found[two] == [{"name": "default"}]
     assert bare not in found
     assert neutron_api.API().get_instances_security_groups(ctxt, []) == {}
@@ -314,3 +325,74 @@ def test_security_groups_of_many_servers_fit_the_request_line(neutron):
     found = neutron_api.API().get_instances_security_groups(ctxt, devices)
     assert sorted(found) == sorted(devices[::40])
     assert all(groups == [{"name": "default"}] for groups in found.values())
+
+
+def test_attach_and_detach_interfaces_of_a_running_server(neutron):
+    """os-interface's calls: a port nova creates (with a fixed IP) is deleted on
+    detach, the user's port is only unbound; a port in use is refused."""
+    ctxt = neutron.user_context()
+    net = neutron.add_network(_name("net"), ctxt.project_id, cidr="10.43.0.0/24")
+    api = network_api.get_network_api()
+    inst = _instance(ctxt)
+    api.allocate_for_instance(ctxt, inst, objects.NetworkRequestList(objects=[
+        objects.NetworkRequest(network_id=net["id"])]), bind_host_id="compute1")
+    vif, nw_info = api.allocate_port_for_instance(
+        ctxt, inst, network_id=net["id"], requested_ip="10.43.0.77",
+        bind_host_id="compute1")
+    assert len(nw_info) == 2 and not vif["preserve_on_delete"]
+    assert vif["network"]["subnets"][0]["ips"][0]["address"] == "10.43.0.77"
+    port = neutron.show("ports", vif["id"])
+    assert port["device_id"] == inst.uuid and port["binding:host_id"] == "compute1"
+    assert port["binding:vif_type"] == "ovs"
+    user_port = neutron_client.get_client(ctxt).create_port({"network_id": net["id"]})
+    api.validate_interface_request(ctxt, inst, port_id=user_port["id"])
+    vif2, nw_info = api.allocate_port_for_instance(ctxt, inst, port_id=user_port["id"],
+                                                   bind_host_id="compute1")
+    assert vif2["preserve_on_delete"] and len(nw_info) == 3
+    assert [p["id"] for p in api.list_ports(ctxt, inst.uuid)].count(user_port["id"]) == 1
+    with pytest.raises(exception.PortInUse):
+        api.validate_interface_request(ctxt, inst, port_id=user_port["id"])
+    with pytest.raises(exception.PortNotFound):
+        api.validate_interface_request(ctxt, inst, port_id=str(uuid.uuid4()))
+    with pytest.raises(exception.NetworkNotFound):
+        api.validate_interface_request(ctxt, inst, network_id=str(uuid.uuid4()))
+    left = api.deallocate_port_for_instance(ctxt, inst, user_port["id"])
+    assert [v["id"] for v in left] == [v["id"] for v in nw_info if v["id"] != user_port["id"]]
+    kept = neutron.show("ports", user_port["id"])
+    assert kept["device_id"] == "" and kept["binding:host_id"] == ""
+    api.deallocate_port_for_instance(ctxt, inst, vif["id"])
+    assert neutron.show("ports", vif["id"]) is None
+    assert len(neutron.ports(device_id=inst.uuid)) == 1
+    api.deallocate_for_instance(ctxt, objects.Instance.get_by_uuid(
+        ctxt, inst.uuid, expected_attrs=["info_cache"]))
+
+
+def test_security_groups_added_to_and_removed_from_a_servers_ports(neutron):
+    ctxt = neutron.user_context()
+    net = neutron.add_network(_name("net"), ctxt.project_id, cidr="10.44.0.0/24")
+    web = neutron.add_security_group(ctxt.project_id, _name("web"))
+    client = neutron_client.get_client(ctxt)
+    device = str(uuid.uuid4())
+    for _ in range(2):
+        client.create_port({"network_id": net["id"], "device_id": device,
+                            "device_owner": "compute:nova"})
+    inst = objects.Instance(uuid=device, project_id=ctxt.project_id)
+    api = neutron_api.API()
+    api.add_to_instance(ctxt, inst, web["name"])
+    ports = neutron.ports(device_id=device)
+    assert all(web["id"] in p["security_groups"] for p in ports) and len(ports) == 2
+    groups = api.get_instance_security_groups_detail(ctxt, device)
+    # Real Neutron lists a port's groups in no fixed order.
+    assert sorted(g["name"] for g in groups) == sorted(["default", web["name"]])
+    default = next(g for g in groups if g["name"] == "default")
+    # Neutron's default group: ingress from itself, egress anywhere.
+    assert {r["direction"] for r in default["security_group_rules"]} == {"ingress",
+                                                                          "egress"}
+    assert any(r["remote_group_id"] == default["id"]
+               for r in default["security_group_rules"] if r["direction"] == "ingress")
+    api.remove_from_instance(ctxt, inst, web["name"])
+    assert all(web["id"] not in p["security_groups"] for p in neutron.ports(device_id=device))
+    with pytest.raises(exception.SecurityGroupNotExistsForInstance):
+        api.remove_from_instance(ctxt, inst, web["name"])
+    with pytest.raises(exception.SecurityGroupNotFound):
+        api.add_to_instance(ctxt, inst, _name("missing"))

@@ -39,7 +39,11 @@ from tests.functional.test_placement_report_client import (  # noqa: F401
     test_set_traits_rejects_unknown_standard_trait,
 )
 from tests.integration import contract_sides
-from tests.integration.neighbours_fixture import neighbours  # noqa: F401  (fixture)
+
+# One worker runs every module of the group, with one ``neighbours`` deployment
+# (tests/integration/conftest.py, tests/xdist_order.py); the first test's set-up
+# may install the services from PyPI (minutes on a fresh machine).
+pytestmark = [pytest.mark.xdist_group("neighbours"), pytest.mark.timeout(900)]
 
 CONF = nova.conf.CONF
 

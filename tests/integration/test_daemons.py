@@ -66,7 +66,14 @@ def test_every_daemon_registers_serves_and_stops(tmp_path, rabbit_vhost):
 
     daemons = {}
     try:
-        for name in ALL:
+        # nova-compute last, once the conductor consumes: its first ping of a
+        # conductor not yet consuming would be lost (ten seconds).
+        for name in sorted(ALL, key=lambda name: name == "nova-compute"):
+            if name == "nova-compute":
+                nova_procs.wait_for(
+                    lambda: nova_procs.consuming(rabbit_vhost.url, "conductor"),
+                    timeout=90, what="nova-conductor consuming",
+                    daemons=list(daemons.values()))
             sections = nova_procs.base_sections(
                 tmp_path, "host-" + name, rabbit_vhost.url,
                 db_url="sqlite:///%s" % forbidden_db if name == "nova-compute" else db_url)

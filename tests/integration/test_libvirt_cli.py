@@ -7,7 +7,8 @@ emulation) as separate daemons over RabbitMQ, MariaDB databases, Placement and
 the image store in processes of their own. The test guest of
 tests/libvirt_guest.py (Debian's kernel and a busybox initramfs that prints a
 marker on ttyS0) is uploaded as kernel (aki), ramdisk (ari) and machine (ami)
-images with the CLI, and every user action goes through ``openstack``:
+images with the CLI, and every user action goes through ``openstack`` (the
+commands run one after the other in one CLI process, tests/integration/osc_session.py):
 create, console log, reboot soft and hard, stop/start, pause/unpause,
 suspend/resume, an image of the server and a second server booted from it,
 the first server's config drive (its uuid and user data printed by the guest),
@@ -35,11 +36,12 @@ from tests import realparts
 from tests.integration import boot_cluster
 from tests.integration import libvirt_cluster
 from tests.integration import nova_procs
+from tests.integration import osc_session
 
 libvirt = libvirt_cluster.libvirt
 
-# The first test's set-up may wait for another module's guests to finish with
-# libvirtd (realparts.libvirtd_lock) and then starts the deployment.
+# The first test's set-up starts the deployment; guests boot under software
+# emulation on a loaded two-core machine.
 pytestmark = pytest.mark.timeout(900)
 
 OPENSTACK = os.path.join(nova_procs.VENV_BIN, "openstack")
@@ -67,7 +69,7 @@ class _Quiet(simple_server.WSGIRequestHandler):
 class Stack:
     """The running deployment, the CLI pointed at it, and the host-side views."""
 
-    def __init__(self, cluster, run, guest, identity_port):
+    def __init__(self, cluster, run, guest, identity_port, cli):
         self.cluster = cluster
         self.run = run
         self.workdir = run.workdir
@@ -86,20 +88,20 @@ class Stack:
                 "identity_api_version": "3",
                 "region_name": "RegionOne"}}}, f)
         self.ids = {}          # image and server ids by role
+        # Every command in one ``openstack`` process (tests/integration/osc_session.py).
+        self.cli = cli
         self.kept = {}         # facts one test leaves for the next
 
     # -- the CLI ------------------------------------------------------------------
 
     def osc(self, *args, fmt=True, check=True, timeout=BOOT_TIMEOUT + 60):
         """``openstack ARGS [-f json]``: the parsed JSON, the text, or the process."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-        env["OS_CLIENT_CONFIG_FILE"] = self.clouds_yaml
+        env = {"OS_CLIENT_CONFIG_FILE": self.clouds_yaml}
         cmd = [OPENSTACK, "--os-cloud", "lv", "--os-compute-api-version", MICROVERSION]
         cmd += list(args)
         if fmt:
             cmd += ["-f", "json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                              timeout=timeout, cwd=self.workdir)
+        proc = self.cli.run(cmd[1:], env=env, cwd=self.workdir, timeout=timeout)
         if not check:
             return proc
         if proc.returncode != 0:
@@ -129,13 +131,28 @@ class Stack:
     def console(self, server_id):
         return self.osc("console", "log", "show", server_id, fmt=False)
 
+    def console_rest(self, server_id):
+        """The console log through the REST API (cheap to poll)."""
+        status, body = self.cluster.compute(
+            "POST", "/servers/%s/action" % server_id, {"os-getConsoleOutput": {}},
+            version=MICROVERSION)
+        return body.get("output") or "" if status == 200 else ""
+
+    def wait_console(self, server_id, predicate, timeout, what):
+        """Until ``predicate(log)`` holds: polled through REST (an ``openstack``
+        process per poll would load the machine), then checked once on the
+        text of ``openstack console log show``; that text."""
+        _wait(lambda: predicate(self.console_rest(server_id)), timeout, what, interval=0.5)
+        text = self.console(server_id)
+        assert predicate(text), "%s: true through REST, not in `console log show`:\n%s" % (
+            what, text[-3000:])
+        return text
+
     def wait_markers(self, server_id, count, timeout=BOOT_TIMEOUT):
         """Until the serial log holds ``count`` boot markers; the log."""
-        def seen():
-            text = self.console(server_id)
-            return text if text.count(self.guest.marker) >= count else None
-        return _wait(lambda: seen(), timeout,
-                     "%d boot markers of %s" % (count, server_id), interval=2)
+        return self.wait_console(
+            server_id, lambda text: text.count(self.guest.marker) >= count, timeout,
+            "%d boot markers of %s" % (count, server_id))
 
     # -- the host's view -------------------------------------------------------------
 
@@ -171,8 +188,9 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack():
     guest = libvirt_cluster.require()
-    with realparts.libvirtd_lock():
-        yield from _deploy(guest)
+    # Domains and bridge are named after the run (libvirt_cluster.Run): other
+    # modules' guests may run beside these on the machine's libvirtd.
+    yield from _deploy(guest)
 
 
 def _deploy(guest):
@@ -181,6 +199,8 @@ def _deploy(guest):
     identity = simple_server.make_server("127.0.0.1", 0, all_identity.application,
                                          handler_class=_Quiet)
     threading.Thread(target=identity.serve_forever, daemon=True).start()
+    # The CLI process imports its modules while the deployment starts.
+    cli = osc_session.OSCSession(start=True)
     vhost = dbs = cluster = None
     try:
         vhost = realparts.RabbitVhost()
@@ -192,10 +212,10 @@ def _deploy(guest):
             # 3 s); a just-used base is younger than the minimum age (5 s).
             compute_extra=run.compute_extra(cache_age=5, cache_interval=3))
         cluster.start()
-        yield Stack(cluster, run, guest, identity.server_port)
+        yield Stack(cluster, run, guest, identity.server_port, cli)
     finally:
         # Each step on its own: one that fails must not leave the others undone.
-        steps = [run.remove_domains]
+        steps = [cli.close, run.remove_domains]
         if cluster is not None:
             steps.append(cluster.stop)
         if dbs is not None:
@@ -246,10 +266,10 @@ def test_server_create_boots_the_guest_with_vnc_and_a_tap(stack, tmp_path):
     # The guest mounted its config drive and printed its uuid and the first
     # line of its user data, read back through `openstack console log show`.
     drive_line = stack.guest.config_drive_prefix + sid
-    _wait(lambda: drive_line in stack.console(sid), 120,
-           "the guest's config drive line in `console log show`")
-    _wait(lambda: stack.guest.user_data_prefix + "#!/bin/sh" in stack.console(sid), 30,
-           "the guest's user data line in `console log show`")
+    stack.wait_console(sid, lambda text: drive_line in text, 120,
+                       "the guest's config drive line in `console log show`")
+    stack.wait_console(sid, lambda text: stack.guest.user_data_prefix + "#!/bin/sh" in text,
+                       30, "the guest's user data line in `console log show`")
     assert stack.server(sid)["config_drive"] == "True"
 
     # What the compute host holds: the domain, running, with direct kernel boot.
@@ -334,9 +354,9 @@ def test_pause_unpause_suspend_resume(stack):
     stack.wait_status(sid, "ACTIVE")
     # Resumed where it was, not booted again: heartbeats go on, no new marker.
     lines = len(stack.console(sid).splitlines())
-    _wait(lambda: len(stack.console(sid).splitlines()) > lines, 60,
-          "a heartbeat after resume", interval=2)
-    assert stack.console(sid).count(stack.guest.marker) == markers
+    text = stack.wait_console(sid, lambda text: len(text.splitlines()) > lines, 60,
+                              "a heartbeat after resume")
+    assert text.count(stack.guest.marker) == markers
 
 
 def test_diagnostics(stack):
@@ -411,8 +431,10 @@ def _gone(stack, sid, tap):
     assert not os.path.exists(os.path.join(stack.instances_path, sid))
     assert not os.path.exists("/sys/class/net/%s" % tap)
     assert stack.allocations(sid) == {}
-    status, _body = stack.cluster.compute("GET", "/servers/%s" % sid)
-    assert status == 404
+    # `delete --wait` returns once the server shows DELETED; the compute
+    # removes the record right after (upstream has the same moment between).
+    _wait(lambda: stack.cluster.compute("GET", "/servers/%s" % sid)[0] == 404, 30,
+          "the deleted server to answer 404")
 
 
 def test_delete_leaves_nothing_behind(stack):

@@ -121,7 +121,7 @@ def env():
             images.images[ids[name]]["properties"] = {
                 "kernel_id": kernel_id, "ramdisk_id": ramdisk,
                 "os_command_line": guest.cmdline}
-        instance = fixtures.make_instance(instance_id=0x7e58, image_ref=ids["original"],
+        instance = fixtures.make_instance(instance_id=0x7e59, image_ref=ids["original"],
                                           kernel_id=kernel_id, ramdisk_id=ramdisk_id,
                                           memory_mb=256, root_gb=1)
         instance.uuid = str(uuidlib.uuid4())

@@ -10,31 +10,37 @@ status changes through os-server-external-events.
 
 The tests run in order and share the cloud: the admin makes a flavor and a
 public image; the ``demo`` user (a member of project demo) does the rest.
+The commands run in one ``openstack`` process (tests/integration/osc_session.py),
+each with its user's credentials in its environment.
 """
 
+import concurrent.futures
 import json
 import os
-import subprocess
-import sys
 import shutil
 import tempfile
+import time
 
 import pytest
 
 from tests.integration import boot_cluster
 from tests.integration import neighbours_fixture
 from tests.integration import nova_procs
+from tests.integration import osc_session
 from tests import realparts
 
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
+# The first test's set-up may install the neighbours from PyPI (minutes on a
+# fresh machine) before it starts them and nova's daemons.
+pytestmark = pytest.mark.timeout(900)
 
 
 class Cloud:
-    def __init__(self, nb, cluster, workdir):
+    def __init__(self, nb, cluster, workdir, cli):
         self.nb = nb
         self.cluster = cluster
         self.workdir = workdir
         self.servers = {}
+        self.cli = cli
 
     def osc(self, *args, who="demo", version=None, check=True, as_json=True):
         cred = self.nb.credentials(who)
@@ -44,14 +50,13 @@ class Cloud:
                    OS_REGION_NAME="RegionOne", OS_IDENTITY_API_VERSION="3",
                    OS_INTERFACE="public")
         env.pop("OS_CLOUD", None)
-        cmd = [OPENSTACK]
+        cmd = []
         if version:
             cmd += ["--os-compute-api-version", version]
         cmd += list(args)
         if as_json:
             cmd += ["-f", "json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env,
-                              cwd=self.workdir)
+        proc = self.cli.run(cmd, env=env, cwd=self.workdir, timeout=300)
         if check and proc.returncode != 0:
             raise AssertionError("openstack %s failed (%d):\n%s\n%s\n%s" % (
                 " ".join(args), proc.returncode, proc.stdout, proc.stderr[-3000:],
@@ -67,24 +72,37 @@ class Cloud:
 @pytest.fixture(scope="module")
 def cloud():
     api_port = nova_procs.free_port()
-    nb, stop_nb = neighbours_fixture.start_neighbours("http://127.0.0.1:%d/v2.1" % api_port)
     workdir = tempfile.mkdtemp(prefix="nova-neighbours-cluster-")
-    dbs = vhost = cluster = None
+    # The neighbours start in a thread while nova's databases are set up, and
+    # the CLI process imports its modules meanwhile.
+    cli = osc_session.OSCSession(start=True)
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    neighbours = pool.submit(neighbours_fixture.start_neighbours,
+                             "http://127.0.0.1:%d/v2.1" % api_port)
+    pool.shutdown(wait=False)
+    stop_nb = dbs = vhost = cluster = None
     try:
-        dbs = boot_cluster.ClusterDatabases.create(driver="pymysql")
-        vhost = realparts.RabbitVhost()
+        try:
+            dbs = boot_cluster.ClusterDatabases.create(driver="pymysql")
+            vhost = realparts.RabbitVhost()
+            boot_cluster.sync_databases(workdir, dbs, vhost.url)
+        finally:
+            # Started (or failed) before anything else goes on or is undone.
+            nb, stop_nb = neighbours.result()
         cluster = boot_cluster.BootCluster(workdir, dbs, vhost.url, neighbours=nb,
                                            api_port=api_port)
-        cluster.start()
-        yield Cloud(nb, cluster, workdir)
+        cluster.start(databases_synced=True)
+        yield Cloud(nb, cluster, workdir, cli)
     finally:
+        cli.close()
         if cluster is not None:
             cluster.stop()
-        if vhost is not None:
-            vhost.delete()
-        if dbs is not None:
-            dbs.drop()
-        stop_nb()
+        # Nothing runs any more: the rest goes away side by side.
+        steps = [step for step in (vhost and vhost.delete, dbs and dbs.drop, stop_nb)
+                 if step is not None]
+        with concurrent.futures.ThreadPoolExecutor(max(1, len(steps))) as cleaners:
+            for done in [cleaners.submit(step) for step in steps]:
+                done.result()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -221,6 +239,11 @@ def test_delete_releases_ports_and_the_network(cloud):
         sid = cloud.servers[name]
         cloud.osc("server", "delete", "--wait", sid, as_json=False)
         assert cloud.ports_of(sid) == []
+    # `delete --wait` returns once the server shows DELETED; the compute
+    # removes the record right after (upstream has the same moment between).
+    deadline = time.monotonic() + 30
+    while cloud.osc("server", "list") != [] and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert cloud.osc("server", "list") == []
     # The port the user made stays, free for another server.
     kept = cloud.osc("port", "show", own_port)

@@ -73,11 +73,23 @@ def test_calls_casts_fanout_and_reconnect(tmp_path, rabbit_vhost, transport):
     for listener in listeners:
         listener.server.start()
 
-    conductor = nova_procs.Daemon("nova-conductor", conductor_conf)
+    # The compute first: it waits for a conductor, whose queue does not exist
+    # yet. Its pings come back undeliverable (none is dropped and waited out
+    # for the early timeout) until the conductor starts.
     compute = nova_procs.Daemon("nova-compute", compute_conf)
-    daemons = [conductor, compute]
+    daemons = [compute]
     ctxt = context.get_admin_context()
     try:
+        nova_procs.wait_for(lambda: "No nova-conductor is listening yet" in compute.log(),
+                            timeout=60, what="the compute waiting for a conductor",
+                            daemons=daemons)
+        conductor = nova_procs.Daemon("nova-conductor", conductor_conf)
+        daemons.append(conductor)
+        nova_procs.wait_for(
+            lambda: "nova-conductor connection established" in compute.log(),
+            timeout=60, what="the compute hearing the conductor", daemons=daemons)
+        assert "Timed out waiting for nova-conductor" not in compute.log()
+
         # Calls: the compute's object saves went to the conductor's database.
         rows = nova_procs.wait_for(
             lambda: (lambda r: r if {"nova-conductor", "nova-compute"} <= set(r) else None)(

@@ -22,6 +22,8 @@ at all: no token issued, none validated.
 import concurrent.futures
 import contextlib
 import shutil
+import subprocess
+import sys
 import time
 
 from keystoneauth1 import loading as ks_loading
@@ -173,8 +175,10 @@ def stack(tmp_path_factory):
                                               cidr="10.9.0.0/24")
                 standin.add_security_group(ks.projects["project-a"], "default")
                 image = cloud.create_image()
-                yield Stack(cloud, ks, counter, standin, network, flavor["flavor"]["id"],
-                            image)
+                result = Stack(cloud, ks, counter, standin, network, flavor["flavor"]["id"],
+                               image)
+                result.keystone_v3, result.nova_user = proxy_v3, nova_user
+                yield result
             finally:
                 stack_fixture.stop_all(cloud_stops)
     finally:
@@ -214,3 +218,39 @@ def test_validations_are_cached_by_the_api(stack):
                                  range(24)))
     assert statuses == [200] * 24
     assert stack.counter.validated[before:] == [token]
+
+
+_TOKEN_OF_A_DAEMON = """
+import logging
+import sys
+logging.basicConfig(level=logging.WARNING)
+import nova.conf
+from nova import service_auth, token_share
+CONF = nova.conf.CONF
+CONF(["--config-file", sys.argv[1]], project="nova")
+token_share.share_tokens()
+print(service_auth.conf_auth("neutron").get_token(service_auth.session("neutron")))
+"""
+
+
+def test_daemons_of_a_host_share_one_service_token(stack, tmp_path):
+    """Three processes with the same credentials and [DEFAULT] shared_token_path:
+    Keystone issues one token, and the services would validate only that one."""
+    user = stack.nova_user
+    conf = tmp_path / "nova.conf"
+    lines = ["[DEFAULT]", "shared_token_path = %s" % (tmp_path / "tokens")]
+    for group in ("neutron", "placement", "service_user"):
+        lines += ["[%s]" % group, "auth_type = password", "auth_url = " + stack.keystone_v3,
+                  "username = " + user["name"], "password = " + user["password"],
+                  "user_domain_id = default", "project_domain_id = default",
+                  "project_name = " + user["project"]]
+    conf.write_text("\n".join(lines) + "\n")
+    issued_before = stack.counter.issued.count("nova")
+    runs = [subprocess.run([sys.executable, "-c", _TOKEN_OF_A_DAEMON, str(conf)],
+                           check=True, capture_output=True, text=True, timeout=120)
+            for _i in range(3)]
+    tokens = [run.stdout.split()[-1] for run in runs]
+    assert len(set(tokens)) == 1, [run.stderr[-2000:] for run in runs]
+    assert stack.counter.issued.count("nova") == issued_before + 1, stack.counter.issued
+    files = list((tmp_path / "tokens").iterdir())
+    assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0

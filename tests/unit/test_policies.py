@@ -42,6 +42,42 @@ EXPECTED = {
     "os_compute_api:os-flavor-extra-specs:delete": (
         ADMIN, ("DELETE", "/flavors/{flavor_id}/os-extra_specs/{flavor_extra_spec_key}")),
     "os_compute_api:limits": (ANY, ("GET", "/limits")),
+    "os_compute_api:os-instance-usage-audit-log:list": (
+        ADMIN, ("GET", "/os-instance_usage_audit_log")),
+    "os_compute_api:os-instance-usage-audit-log:show": (
+        ADMIN, ("GET", "/os-instance_usage_audit_log/{before_timestamp}")),
+    "os_compute_api:os-simple-tenant-usage:show": (
+        READER_OR_ADMIN, ("GET", "/os-simple-tenant-usage/{tenant_id}")),
+    "os_compute_api:os-simple-tenant-usage:list": (ADMIN, ("GET", "/os-simple-tenant-usage")),
+    "os_compute_api:ips:index": (READER_OR_ADMIN, ("GET", "/servers/{server_id}/ips")),
+    "os_compute_api:ips:show": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/ips/{network_label}")),
+    "os_compute_api:os-volumes-attachments:index": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-volume_attachments")),
+    "os_compute_api:os-volumes-attachments:show": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-volume_attachments/{volume_id}")),
+    "compute:server:topology:index": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/topology")),
+    "compute:server:topology:host:index": (ADMIN, ("GET", "/servers/{server_id}/topology")),
+    "os_compute_api:os-networks:list": (READER_OR_ADMIN, ("GET", "/os-networks")),
+    "os_compute_api:os-networks:view": (READER_OR_ADMIN, ("GET", "/os-networks/{network_id}")),
+    "os_compute_api:os-tenant-networks:list": (READER_OR_ADMIN, ("GET", "/os-tenant-networks")),
+    "os_compute_api:os-tenant-networks:show": (
+        READER_OR_ADMIN, ("GET", "/os-tenant-networks/{network_id}")),
+    "os_compute_api:os-attach-interfaces:list": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-interface")),
+    "os_compute_api:os-attach-interfaces:show": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-interface/{port_id}")),
+    "os_compute_api:os-attach-interfaces:create": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/os-interface")),
+    "os_compute_api:os-attach-interfaces:delete": (
+        MEMBER_OR_ADMIN, ("DELETE", "/servers/{server_id}/os-interface/{port_id}")),
+    "os_compute_api:os-security-groups:list": (
+        READER_OR_ADMIN, ("GET", "/servers/{server_id}/os-security-groups")),
+    "os_compute_api:os-security-groups:add": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (addSecurityGroup)")),
+    "os_compute_api:os-security-groups:remove": (
+        MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (removeSecurityGroup)")),
     "os_compute_api:limits:other_project": (ADMIN, ("GET", "/limits")),
     "os_compute_api:extensions": (ANY, ("GET", "/extensions/{alias}")),
     "os_compute_api:os-keypairs:index": (KEYPAIR_OWNER, ("GET", "/os-keypairs")),
@@ -233,6 +269,24 @@ EXPECTED = {
         ADMIN, ("POST", "/servers/{server_id}/action (unshelve)")),
     "os_compute_api:os-create-backup": (
         MEMBER_OR_ADMIN, ("POST", "/servers/{server_id}/action (createBackup)")),
+    "os_compute_api:os-migrate-server:migrate": (
+        ADMIN, ("POST", "/servers/{server_id}/action (migrate)")),
+    "os_compute_api:os-migrate-server:migrate:host": (
+        ADMIN, ("POST", "/servers/{server_id}/action (migrate)")),
+    "os_compute_api:os-migrations:index": (ADMIN, ("GET", "/os-migrations")),
+    "os_compute_api:os-evacuate": (
+        ADMIN, ("POST", "/servers/{server_id}/action (evacuate)")),
+    "os_compute_api:servers:migrations:index": (
+        ADMIN, ("GET", "/servers/{server_id}/migrations")),
+    "os_compute_api:servers:migrations:show": (
+        ADMIN, ("GET", "/servers/{server_id}/migrations/{migration_id}")),
+    "os_compute_api:servers:migrations:force_complete": (
+        ADMIN, ("POST", "/servers/{server_id}/migrations/{migration_id}/action "
+                        "(force_complete)")),
+    "os_compute_api:servers:migrations:delete": (
+        ADMIN, ("DELETE", "/servers/{server_id}/migrations/{migration_id}")),
+    "os_compute_api:os-migrate-server:migrate_live": (
+        ADMIN, ("POST", "/servers/{server_id}/action (os-migrateLive)")),
 }
 
 BASE_RULES = {"context_is_admin", "admin_or_owner", "admin_api", "project_member_api",

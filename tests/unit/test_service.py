@@ -3,6 +3,8 @@
 import datetime
 
 from oslo_config import cfg
+from oslo_db import exception as db_exc
+import oslo_messaging as messaging
 from oslo_service import periodic_task
 from oslo_utils import timeutils
 import pytest
@@ -12,6 +14,7 @@ import nova.conf
 from nova import manager
 from nova import objects
 from nova.scheduler import manager as scheduler_manager
+from nova import service
 from nova import servicegroup
 
 CONF = nova.conf.CONF
@@ -31,6 +34,18 @@ def test_liveness_follows_service_down_time():
     assert not api.service_is_up(_service(last_seen_up=late))
     assert not api.service_is_up(_service(last_seen_up=None, updated_at=None,
                                           created_at=None))
+
+
+def test_liveness_as_of_the_time_a_record_was_read():
+    """A caller holding a record read earlier (the scheduler, for one request)
+    asks about that moment: the time since is not the service's silence."""
+    api = servicegroup.API()
+    read_at = timeutils.utcnow() - datetime.timedelta(seconds=CONF.service_down_time * 3)
+    beat = read_at - datetime.timedelta(seconds=1)
+    assert not api.service_is_up(_service(last_seen_up=beat))
+    assert api.service_is_up(_service(last_seen_up=beat), as_of=read_at)
+    stale = read_at - datetime.timedelta(seconds=CONF.service_down_time + 5)
+    assert not api.service_is_up(_service(last_seen_up=stale), as_of=read_at)
 
 
 def test_forced_down_is_down_whatever_the_heartbeat():
@@ -89,3 +104,51 @@ def test_validate_config_names_group_option_and_file(tmp_path):
     message = str(raised.value)
     assert "[conductor] workers" in message and str(path) in message
     assert "\n" not in message
+
+
+class _Idle(manager.Manager):
+    def __init__(self, host):
+        super().__init__(host=host, service_name="idle")
+
+
+def _db_away():
+    return db_exc.DBConnectionError(Exception("(2002, \"Can't connect to server\")"))
+
+
+def test_database_unreachable_here_or_in_the_conductor():
+    assert service.database_unreachable(_db_away())
+    assert service.database_unreachable(messaging.RemoteError(
+        "DBConnectionError", "(2002, \"Can't connect to server\")"))
+    assert not service.database_unreachable(messaging.RemoteError("ValueError", "bad"))
+    assert not service.database_unreachable(db_exc.DBDuplicateEntry())
+    assert not service.database_unreachable(messaging.MessagingTimeout())
+
+
+def test_start_up_waits_for_the_database_within_max_retries():
+    svc = service.Service("h", "nova-idle", "idle", "tests.unit.test_service._Idle")
+    answers = [_db_away(), messaging.RemoteError("DBConnectionError", "gone"),
+               messaging.MessagingTimeout("answer lost with the broker"), "row"]
+
+    def flaky(value):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return (answer, value)
+
+    CONF.set_override("retry_interval", 0, group="database")
+    CONF.set_override("max_retries", 3, group="database")
+    try:
+        assert svc._while_unreachable("read", flaky, 1) == ("row", 1)
+        # One attempt beyond max_retries: the error is the daemon's.
+        answers[:] = [_db_away(), messaging.MessagingTimeout(), _db_away(), _db_away(), "row"]
+        with pytest.raises(db_exc.DBConnectionError):
+            svc._while_unreachable("read", flaky, 1)
+        assert answers == ["row"]
+        # Anything but an unreachable database is not waited for.
+        answers[:] = [messaging.RemoteError("ValueError", "bad"), "row"]
+        with pytest.raises(messaging.RemoteError):
+            svc._while_unreachable("read", flaky, 1)
+        assert answers == ["row"]
+    finally:
+        CONF.clear_override("retry_interval", group="database")
+        CONF.clear_override("max_retries", group="database")

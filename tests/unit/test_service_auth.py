@@ -153,3 +153,36 @@ def test_groups_with_the_same_credentials_share_one_plugin_and_token(conf):
     conf("placement", username="placement-user")
     assert service_auth.conf_auth("placement") is not neutron
     assert service_auth.conf_auth("neutron") is neutron
+
+
+_FIRST_CALLS = """
+import sys
+import nova.conf
+from nova import service_auth
+nova.conf.CONF(["--config-file", sys.argv[1]], project="nova")
+neutron = service_auth.conf_auth("neutron")
+placement = service_auth.conf_auth("placement")
+glance = service_auth.conf_auth("glance")
+print(placement is neutron, glance is neutron, service_auth.conf_auth("neutron") is neutron,
+      service_auth.conf_auth("placement") is placement)
+"""
+
+
+def test_credentials_from_a_config_file_are_told_apart_on_the_first_call(tmp_path):
+    """The plugin options of a group are known only once a plugin was loaded for
+    it: before that, every credential read as None and [placement]'s first plugin
+    was [neutron]'s (another user), and a second call made a second plugin."""
+    import subprocess
+    import sys
+    sections = []
+    for group, user in (("neutron", "nova"), ("placement", "placement-user"),
+                        ("glance", "nova")):
+        sections.append("[%s]\nauth_type = password\nauth_url = http://127.0.0.1:1/v3\n"
+                        "username = %s\npassword = pw\nproject_name = service\n"
+                        "user_domain_id = default\nproject_domain_id = default\n"
+                        % (group, user))
+    conf_file = tmp_path / "nova.conf"
+    conf_file.write_text("\n".join(sections))
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALLS, str(conf_file)], check=True,
+                         capture_output=True, text=True, timeout=60).stdout.split()
+    assert out == ["False", "True", "True", "True"]

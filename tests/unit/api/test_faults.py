@@ -7,6 +7,7 @@ paste filter ``FaultWrapper`` wraps applications that fail outside any route.
 import json
 import logging
 
+import oslo_messaging as messaging
 import webob
 import webob.dec
 
@@ -15,6 +16,7 @@ from nova.api.openstack import router
 from nova.api.openstack import wsgi
 from nova.api.openstack.compute import routes
 from nova import exception
+from nova import rpc
 
 
 class _SafeFailure(exception.NovaException):
@@ -36,6 +38,11 @@ def _raise(req, kind):
         raise exception.NetworkServiceUnavailable(reason="GET /networks: refused")
     if kind == "glance-slow":
         raise exception.ImageServiceTimeout(server="http://glance", reason="30s")
+    if kind == "rpc-timeout":  # an RPC call that got no answer (undeclared 500)
+        raise rpc.RPCTimeout(service="The nova-compute service of host c1",
+                             method="get_console_output", timeout=60)
+    if kind == "bare-timeout":  # one not raised through nova.rpc
+        raise messaging.MessagingTimeout("Timed out waiting for a reply to message ID 1")
     if kind == "retry":
         exc = webob.exc.HTTPBadRequest(explanation="Slow down")
         exc.headers["Retry-After"] = "5"
@@ -99,7 +106,10 @@ def test_a_500_of_a_nested_route_function_names_the_original_error(monkeypatch, 
     status, _h, body = _call(_app(monkeypatch), "GET", "/nested/other")
     assert status == 500
     assert body["computeFault"]["message"].endswith("\nValueError")
-    logged = [r for r in caplog.records if r.exc_info]
+    # Only this module's logger: a thread another test left running (a lifecycle
+    # event handler, say) may log an error into caplog meanwhile.
+    logged = [r for r in caplog.records
+              if r.exc_info and r.name == "nova.api.openstack.faults"]
     assert len(logged) == 1 and "API method _raise" in logged[0].getMessage()
 
 
@@ -157,3 +167,26 @@ def test_a_service_nova_needs_being_unavailable_is_a_503_or_504_naming_it(monkey
         "message": "The image service at http://glance did not answer in time: 30s"}}
     # Logged as warnings, without a traceback.
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_an_rpc_call_that_timed_out_is_one_500_compute_fault(monkeypatch, caplog):
+    caplog.set_level(logging.WARNING, logger="nova.api.openstack.faults")
+    app = _app(monkeypatch)
+    status, _h, body = _call(app, "GET", "/errors/rpc-timeout")
+    assert status == 500
+    assert body == {"computeFault": {
+        "code": 500,
+        "message": "The nova-compute service of host c1 did not answer get_console_output "
+                   "within 60 seconds (MessagingTimeout); try again later."}}
+    status, _h, body = _call(app, "GET", "/errors/bare-timeout")
+    assert status == 500
+    assert body == {"computeFault": {
+        "code": 500,
+        "message": "A nova service did not answer in time (MessagingTimeout); try again "
+                   "later."}}
+    # One warning each, no traceback, no "Unexpected error".
+    records = [r for r in caplog.records if r.name == "nova.api.openstack.faults"]
+    assert [r.levelno for r in records] == [logging.WARNING, logging.WARNING]
+    assert not [r for r in records if r.exc_info]
+    assert isinstance(rpc.RPCTimeout(service="s", method="m", timeout=1),
+                      messaging.MessagingTimeout)

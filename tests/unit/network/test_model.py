@@ -103,3 +103,22 @@ def test_info_cache_field_hydrates_to_the_model():
     assert back.network_info == nw_info
     assert instance_info_cache._hydrate([dict(_vif())])[0].fixed_ips()[0]["address"] == \
         "10.0.0.2"
+
+
+def test_device_tags_go_through_the_cache_and_follow_their_vif():
+    from nova.network import api as network_api
+    tagged = _vif("v1")
+    tagged["tag"] = "front"
+    stored = model.NetworkInfo.hydrate(model.NetworkInfo([tagged, _vif("v2")]).json())
+    assert [vif.get("tag") for vif in stored] == ["front", None]
+    # A cache written before tags were kept has no key; it reads as untagged.
+    old = {k: v for k, v in jsonutils.loads(jsonutils.dumps(_vif("v3"))).items()
+           if k != "tag"}
+    assert model.NetworkInfo.hydrate([old])[0].get("tag") is None
+    # Rebuilt from the backend (no tags), then given the cached ones by VIF id.
+    rebuilt = model.NetworkInfo([_vif("v2"), _vif("v1"), _vif("v9")])
+    network_api.carry_tags(rebuilt, stored)
+    assert [(vif["id"], vif["tag"]) for vif in rebuilt] == \
+        [("v2", None), ("v1", "front"), ("v9", None)]
+    network_api.tag_vifs(rebuilt, {"v9": "new", "v2": None})
+    assert [vif["tag"] for vif in rebuilt] == [None, "front", "new"]

@@ -67,6 +67,8 @@ EXPECTED = {
     "Service": "1.0-06d2d5efa0e5285aa3e81c65ac45f148",
     "ServiceList": "1.0-567354285c0092695492ceeab9cc614c",
     "Tag": "1.0-8b8d7d5b48887651a0e01241672e2963",
+    "TaskLog": "1.0-2d329b379ee6c122b707822840cdcc66",
+    "TaskLogList": "1.0-cc8cce1af8a283b9d28b55fcd682e777",
     "TagList": "1.0-729cb9df0d1ea68e80a8bd25be8b9045",
 }
 

@@ -83,6 +83,18 @@ def test_devices_carry_tags_and_the_version_fields(md):
     assert devices("2017-02-22")[1]["vlan"] == 100
 
 
+def test_devices_the_driver_described_leave_with_their_nic():
+    """An entry the driver recorded at boot for a NIC since detached (its MAC
+    no longer in the network info) is not listed; the others are, as recorded."""
+    described = [{"type": "nic", "bus": "pci", "address": "0000:00:03.0",
+                  "mac": "FA:16:3E:11:22:33", "tags": ["nic1"]},
+                 {"type": "nic", "bus": "pci", "address": "0000:00:04.0",
+                  "mac": "fa:16:3e:99:99:99", "tags": ["gone"]}]
+    md = base.InstanceMetadata(_instance(), device_metadata=described)
+    devices = json.loads(md.openstack_file("latest", "meta_data.json"))["devices"]
+    assert devices == [described[0]]
+
+
 def test_hostname_and_identity(md):
     data = json.loads(md.openstack_file("latest", "meta_data.json"))
     assert data["hostname"] == "web-1.novalocal"

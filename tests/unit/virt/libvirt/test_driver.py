@@ -176,9 +176,12 @@ def test_power_operations(drv, images, conf):
     drv.power_off(instance, timeout=5, retry_interval=1)   # clean ACPI shutdown
     assert drv.get_info(instance).state == power_state.SHUTDOWN
     with pytest.raises(exception.InstanceInvalidState):
-        drv.reboot(None, instance, [], "SOFT")
-    with pytest.raises(exception.InstanceInvalidState):
         drv.trigger_crash_dump(instance)
+    # A guest that is not running cannot shut down: a soft reboot is a hard
+    # one (upstream's driver does the same), and starts it.
+    drv.reboot(None, instance, [], "SOFT")
+    assert drv.get_info(instance).state == power_state.RUNNING
+    drv.power_off(instance, timeout=5, retry_interval=1)
     drv.reboot(None, instance, [], "HARD")                # hard reboot starts it
     assert drv.get_info(instance).state == power_state.RUNNING
     drv.power_off(instance)
@@ -447,3 +450,48 @@ def test_snapshot_falls_back_to_cold_where_libvirt_cannot_block_copy(drv, images
     drv.pause(instance)
     drv.snapshot(None, instance, images.add_file(b""), lambda **kw: None)
     assert drv.get_info(instance).state == power_state.PAUSED
+
+
+
+def test_interface_hot_plug_xml_and_failures(drv, images, conf, monkeypatch):
+    """The <interface> attach_interface hands libvirt is the one spawn writes
+    for the same VIF. test:///default cannot hot-plug (a real libvirtd can):
+    there the attach fails as InterfaceAttachFailed and the host side of the
+    VIF is unplugged again, the domain unchanged."""
+    import os_vif
+    from nova import exception
+    from nova import objects
+    from nova.virt.libvirt import interfaces
+    plugged, unplugged = [], []
+    monkeypatch.setattr(os_vif, "plug", lambda obj, info: plugged.append(obj.vif_name))
+    monkeypatch.setattr(os_vif, "unplug", lambda obj, info: unplugged.append(obj.vif_name))
+    network = network_model.Network(id="3f2a9a3e-8c1b-4f7e-9d2a-5b6c7d8e9f01",
+                                    bridge="br-unit", meta={"mtu": 1400})
+    first = network_model.VIF(id="01234567-89ab-4def-8123-456789abcdef",
+                              address="fa:16:3e:11:22:33", devname="tap0123456789a",
+                              type=network_model.VIF_TYPE_BRIDGE, network=network)
+    second = network_model.VIF(id="11234567-89ab-4def-8123-456789abcdef",
+                               address="fa:16:3e:44:55:66", devname="tap1123456789a",
+                               type=network_model.VIF_TYPE_BRIDGE, network=network)
+    instance = fixtures.make_instance(image_ref=images.add_disk())
+    spawn(drv, instance, [first])
+    image_meta = objects.ImageMeta.from_dict({})
+    written = domain_xml(drv, instance).find("devices/interface")
+    made = ElementTree.fromstring(interfaces.interface_xml(instance, image_meta, first))
+    for path, attr in (("mac", "address"), ("source", "bridge"), ("target", "dev"),
+                       ("model", "type"), ("mtu", "size")):
+        assert made.find(path).get(attr) == written.find(path).get(attr), path
+    hot = ElementTree.fromstring(interfaces.interface_xml(instance, image_meta, second))
+    assert hot.find("mac").get("address") == "fa:16:3e:44:55:66"
+    assert hot.find("target").get("dev") == "tap1123456789a"
+
+    with pytest.raises(exception.InterfaceAttachFailed):
+        drv.attach_interface(None, instance, image_meta, second)
+    assert plugged[-1] == "tap1123456789a" and unplugged == ["tap1123456789a"]
+    assert len(domain_xml(drv, instance).findall("devices/interface")) == 1
+    # A VIF the guest does not have: nothing to remove, its host side unplugged.
+    drv.detach_interface(None, instance, second)
+    assert unplugged == ["tap1123456789a"] * 2
+    # One it has: the connection refuses, the caller learns it.
+    with pytest.raises(exception.InterfaceDetachFailed):
+        drv.detach_interface(None, instance, first)

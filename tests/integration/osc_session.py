@@ -1,0 +1,208 @@
+"""Many ``openstack`` commands through one CLI process.
+
+Starting ``openstack`` costs 2-4 s of CPU (importing openstackclient, cliff,
+openstacksdk and their entry points) before the command itself runs; a test
+module that drives a cloud with fifty commands pays minutes for it. An
+``OSCSession`` starts one process of the same interpreter that runs the same
+entry point as the ``openstack`` console script (``openstackclient.shell.main``)
+once per command, as cliff's interactive mode does, and returns what the
+command printed and its exit code:
+
+    with OSCSession() as osc:
+        result = osc.run(["server", "list", "-f", "json"], env=env, cwd=workdir)
+        result.returncode, result.stdout, result.stderr
+
+Each command gets a fresh ``OpenStackShell`` (fresh options, session, token,
+client manager and API clients), the given environment (``OS_*`` variables replaced, not
+merged) and working directory. The waits of ``--wait`` (osc-lib's
+``wait_for_status``, openstacksdk's ``wait_for_delete``) poll every
+``POLL`` s instead of every 5 s and 2 s: the test waits less after the server
+is ready, and the commands and their output are otherwise unchanged.
+"""
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+
+POLL = 0.5
+
+
+class CommandResult:
+    def __init__(self, args, returncode, stdout, stderr):
+        self.args = args
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+class OSCSession:
+    """One long-lived CLI process; ``run`` sends it a command at a time."""
+
+    def __init__(self, start=False):
+        """``start``: start the process now, so that its imports overlap
+        whatever the caller does before the first command."""
+        self.proc = None
+        self.commands = 0
+        if start:
+            self._start()
+
+    def _start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.osc_session"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, cwd=os.path.abspath(os.path.join(os.path.dirname(__file__),
+                                                        "..", "..")),
+            env=dict(os.environ, PYTHONPATH=os.path.abspath(
+                os.path.join(os.path.dirname(__file__), "..", ".."))))
+
+    def run(self, args, env, cwd=None, timeout=300):
+        """``openstack ARGS`` in ``env``; a CommandResult. The process is
+        killed (and started afresh by the next command) after ``timeout``."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        self.commands += 1
+        request = {"argv": [str(a) for a in args], "cwd": cwd,
+                   "env": {k: v for k, v in env.items() if k.startswith("OS_")}}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            ready = select.select([self.proc.stdout], [], [], max(0, left))[0]
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:
+                    code = self.proc.wait()
+                    self.proc = None
+                    raise AssertionError("the openstack CLI process exited (%s) "
+                                         "running %s" % (code, args))
+                answer = json.loads(line)
+                return CommandResult(args, answer["rc"], answer["stdout"],
+                                     answer["stderr"])
+            if left <= 0:
+                self.close()
+                raise subprocess.TimeoutExpired(["openstack", *args], timeout)
+
+    def close(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# -- the CLI side -----------------------------------------------------------------------
+
+def _faster_waits():
+    """``--wait`` polls every POLL s (osc-lib waits 5 s between polls,
+    openstacksdk 2 s)."""
+    import functools
+
+    from openstack import resource
+    from osc_lib import utils
+
+    def clamp(function, name, position):
+        @functools.wraps(function)
+        def polled(*args, **kwargs):
+            if len(args) > position:
+                args = list(args)
+                args[position] = min(args[position] or POLL, POLL)
+            else:
+                kwargs[name] = min(kwargs.get(name) or POLL, POLL)
+            return function(*args, **kwargs)
+        return polled
+
+    # wait_for_status(status_f, res_id, status_field, success_status,
+    #                 error_status, sleep_time, callback)
+    utils.wait_for_status = clamp(utils.wait_for_status, "sleep_time", 5)
+    # wait_for_delete(manager, res_id, status_field, error_status, exception_name,
+    #                 sleep_time, timeout, callback)
+    utils.wait_for_delete = clamp(utils.wait_for_delete, "sleep_time", 5)
+    # openstack.resource.wait_for_status(session, resource, status, failures,
+    #                                    interval, ...), wait_for_delete(session,
+    #                                    resource, interval, ...)
+    resource.wait_for_status = clamp(resource.wait_for_status, "interval", 4)
+    resource.wait_for_delete = clamp(resource.wait_for_delete, "interval", 2)
+
+
+def serve(stdin, stdout):
+    import contextlib
+    import io
+    import logging
+    import warnings
+
+    from openstackclient import shell
+    # What the first command would import (the compute, image and network
+    # commands and their clients), while the caller is still setting up.
+    from openstackclient.compute.v2 import server  # noqa: F401
+    from openstackclient.image.v2 import image  # noqa: F401
+    from openstackclient.network.v2 import port  # noqa: F401
+
+    from osc_lib import clientmanager
+
+    _faster_waits()
+    # The program's name in usage and error messages, as the console script has it.
+    sys.argv[0] = os.path.join(os.path.dirname(sys.executable), "openstack")
+    home = os.getcwd()
+    for line in stdin:
+        request = json.loads(line)
+        for key in [k for k in os.environ if k.startswith("OS_")]:
+            del os.environ[key]
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"] or home)
+        out, err = io.StringIO(), io.StringIO()
+        # The API clients are cached on the ClientManager class (osc-lib's
+        # ClientCache descriptors, set there when the plugins load): each is
+        # replaced by a fresh one of the same factory, as openstackclient
+        # itself makes them, so that each command makes its own clients from
+        # its own credentials and options, as a new process would.
+        for klass in clientmanager.ClientManager.__mro__:
+            for name, value in list(vars(klass).items()):
+                if isinstance(value, clientmanager.ClientCache):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", DeprecationWarning)
+                        setattr(klass, name, clientmanager.ClientCache(value.factory))
+        root = logging.getLogger()
+        handlers = list(root.handlers)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = shell.main(request["argv"])
+            except SystemExit as exc:
+                rc = exc.code if isinstance(exc.code, int) else 1
+            except BaseException as exc:    # noqa: BLE001 - the CLI's crash, reported
+                import traceback
+                traceback.print_exc()
+                rc = 1
+                del exc
+        root.handlers[:] = handlers
+        stdout.write(json.dumps({"rc": rc or 0, "stdout": out.getvalue(),
+                                 "stderr": err.getvalue()}) + "\n")
+        stdout.flush()
+
+
+def main():
+    # Requests come on the pipe that was stdin, answers go on the one that was
+    # stdout; a command sees /dev/null as its stdin (``image create`` without
+    # --file reads image data from a stdin that is not a terminal) and the
+    # file descriptors 0 and 1 are /dev/null, so nothing else reaches the pipes.
+    requests = os.fdopen(os.dup(0), "r")
+    answers = os.fdopen(os.dup(1), "w")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    sys.stdin = open(os.devnull)
+    sys.stdout = open(os.devnull, "w")
+    serve(requests, answers)
+
+
+if __name__ == "__main__":
+    main()
