@@ -183,10 +183,11 @@ class HostAPI:
     def service_update(self, context, service):
         """Save ``service``; a nova-compute whose ``disabled`` changed updates Placement.
 
-        The compute is told over RPC (a cast) to add or remove the
-        COMPUTE_STATUS_DISABLED trait on its resource providers. When it is
-        down or the message cannot be sent, a warning is logged and the API
-        call still succeeds: the compute puts the trait right at its next
+        The compute is asked over RPC (a call) to add or remove the
+        COMPUTE_STATUS_DISABLED trait on its resource providers, so the trait
+        is right when the API answers. When it is down, does not answer or
+        the message cannot be sent, a warning is logged and the API call
+        still succeeds: the compute puts the trait right at its next
         resource update, which reads the service's disabled flag.
         """
         disabled_changed = "disabled" in service.obj_what_changed()

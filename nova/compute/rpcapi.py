@@ -83,15 +83,16 @@ class ComputeAPI(rpcapi_interfaces.InterfaceMethods, rpcapi_shelve.ParkingMethod
         return cctxt.call(ctxt, "cache_images", image_ids=image_ids)
 
     def set_host_enabled(self, ctxt, host, enabled):
-        """A cast (6.2): tell compute ``host`` its service was enabled/disabled.
+        """A call (6.2): tell compute ``host`` its service was enabled/disabled.
 
         The compute adds or removes COMPUTE_STATUS_DISABLED on its resource
-        providers; the caller does not wait for Placement, and a compute that
-        is down catches up from the service's disabled flag on its next
-        periodic resource update.
+        providers before it answers, so a request scheduled after the
+        os-services update returns already sees the new trait. Returns
+        'enabled' or 'disabled'. A compute that is down catches up from the
+        service's disabled flag on its next periodic resource update.
         """
         cctxt = self.router.prepare("set_host_enabled", version="6.2", server=host)
-        cctxt.cast(ctxt, "set_host_enabled", enabled=enabled)
+        return cctxt.call(ctxt, "set_host_enabled", enabled=enabled)
 
     # -- instances ------------------------------------------------------------------
 

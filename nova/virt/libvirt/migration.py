@@ -158,6 +158,11 @@ def completion_timeout(data_size_gb):
     return int(CONF.libvirt.live_migration_completion_timeout * data_size_gb)
 
 
+# Seconds to wait, after a successful migration, for libvirt's job-completed
+# event (sent from its event thread, possibly just after migrateToURI3 returns).
+COMPLETED_EVENT_WAIT = 2.0
+
+
 def _progress(stats):
     return {
         "memory_total": stats.get("memory_total", 0),
@@ -192,6 +197,7 @@ class LiveMigrationJob:
         self.aborted = False
         self.timed_out = False
         self._done = threading.Event()
+        self._completed = threading.Event()
         self._requests = []
         self._lock = threading.Lock()
 
@@ -264,7 +270,39 @@ class LiveMigrationJob:
             except Exception:
                 LOG.exception("Live migration progress callback failed")
 
+    def _on_job_completed(self, conn, domain, stats, opaque):
+        # libvirt's statistics of the finished job: the whole run, even when
+        # the memory phase was shorter than one poll (a small guest whose
+        # disks were copied first). Called from the libvirt event thread.
+        self.progress = _progress(stats)
+        self._completed.set()
+
+    def _watch_completion(self):
+        """Ask for the job-completed event; its callback id, or None (no event loop)."""
+        try:
+            return self.domain.connect().domainEventRegisterAny(
+                self.domain, libvirt.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+                self._on_job_completed, None)
+        except (libvirt.libvirtError, AttributeError) as exc:
+            LOG.debug("No job-completed event for %s: %s", self.domain.name(), exc)
+            return None
+
+    def _unwatch_completion(self, callback_id):
+        if callback_id is None:
+            return
+        try:
+            self.domain.connect().domainEventDeregisterAny(callback_id)
+        except libvirt.libvirtError as exc:
+            LOG.debug("Cannot deregister the job-completed event: %s", exc)
+
     def run(self):
+        callback_id = self._watch_completion()
+        try:
+            return self._run(callback_id is not None)
+        finally:
+            self._unwatch_completion(callback_id)
+
+    def _run(self, completion_watched):
         steps = downtime_steps(self.data_size_gb)
         timeout = completion_timeout(self.data_size_gb)
         thread = threading.Thread(target=self._migrate, name="live-migration",
@@ -292,6 +330,9 @@ class LiveMigrationJob:
             self._read_progress()
         thread.join()
         if self.error is None:
+            if completion_watched and not self._completed.wait(COMPLETED_EVENT_WAIT):
+                LOG.debug("No job-completed event for %s; the last reading stays",
+                          self.domain.name())
             if self.progress["memory_total"]:
                 self.progress["memory_remaining"] = 0
                 self.progress["memory_processed"] = self.progress["memory_total"]
