@@ -62,6 +62,16 @@ class API:
         self.ctxt = nova_context.get_admin_context()
         self._clouds = {}
         self._image_store = None
+        self._on_stop = []
+        self.seeded = {}        # host -> compute_seed.SeededCompute answering its RPC
+
+    def on_stop(self, fn):
+        """Call ``fn`` when the API stops (before RPC is torn down)."""
+        self._on_stop.append(fn)
+
+    def run_stop_hooks(self):
+        while self._on_stop:
+            self._on_stop.pop()()
 
     def _ensure_image_store(self):
         """An embedded image store for the clients: the CLI resolves a server's
@@ -248,6 +258,7 @@ def start_api(tmp_path, monkeypatch, overrides=None):
     def cleanup():
         running.stop_image_store()
         server.stop()
+        running.run_stop_hooks()
         rpc.cleanup()
         policy.reset()
         for (group, name) in values:

@@ -6,12 +6,15 @@ database, then mapped with discover_hosts, as a real nova-compute would.
 
 import datetime
 
+import oslo_messaging as messaging
 from oslo_utils import timeutils
 import pytest
 
 import nova.conf
+from nova.compute import rpcapi as compute_rpcapi
 from nova import objects
 from nova.objects import cell_setup
+from nova import rpc
 from tests import dbfixtures
 
 
@@ -32,12 +35,45 @@ def add_service(api, host, binary="nova-compute", topic=None, ctxt=None):
     return service
 
 
+class SeededCompute:
+    """The RPC side of a seeded nova-compute: what the API asks of a running one.
+
+    os-services enable/disable asks the host's compute (an RPC call) to set
+    COMPUTE_STATUS_DISABLED on its providers and waits for the answer; a
+    seeded host that is up answers here and records each request in
+    ``calls`` (there are no providers to change).
+    """
+
+    target = messaging.Target(version="6.10")
+
+    def __init__(self, host):
+        self.host = host
+        self.calls = []
+
+    def set_host_enabled(self, context, enabled):
+        self.calls.append(("set_host_enabled", enabled))
+        return "enabled" if enabled else "disabled"
+
+
+def answer_rpc(api, host):
+    """Start answering compute RPC for ``host`` (stopped with ``api``); the SeededCompute."""
+    endpoint = SeededCompute(host)
+    server = rpc.get_server(messaging.Target(topic=compute_rpcapi.RPC_TOPIC, server=host),
+                            [endpoint])
+    server.start()
+    api.on_stop(lambda: (server.stop(), server.wait()))
+    return endpoint
+
+
 def add_compute(api, host, nodename=None, vcpus=16, memory_mb=32768, local_gb=500,
                 vcpus_used=2, memory_mb_used=4096, local_gb_used=40, discover=True,
                 ctxt=None):
     """A nova-compute service and its compute node (in ``ctxt``'s cell, default
-    cell1); returns (service, node)."""
+    cell1); returns (service, node). The host answers compute RPC as a running
+    compute does (``answer_rpc``); its SeededCompute is ``api.seeded[host]``."""
     service = add_service(api, host, ctxt=ctxt)
+    if host not in api.seeded:
+        api.seeded[host] = answer_rpc(api, host)
     node = objects.ComputeNode(
         context=ctxt or api.ctxt, host=host, hypervisor_hostname=nodename or host,
         service_id=service.id, vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb,

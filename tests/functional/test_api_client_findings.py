@@ -219,6 +219,9 @@ def test_enable_and_disable_accept_a_disabled_reason(api):
                                     "disabled_reason": "x"})
     assert status == 200, body
     assert body["service"]["status"] == "enabled"
+    # Each change was put to the host's compute before the API answered.
+    assert api.seeded["cmp1"].calls == [("set_host_enabled", False),
+                                        ("set_host_enabled", True)]
 
 
 # -- query strings -----------------------------------------------------------------

@@ -160,9 +160,12 @@ class _ComputeEndpoint:
 
 @pytest.fixture
 def compute_rpc_server(api):
-    """Compute RPC servers for hosts cmp1 and cmp2 on the API's (in-process) bus."""
-    servers = [rpc.get_server(messaging.Target(topic="compute", server=host),
-                              [_ComputeEndpoint(host)]) for host in ("cmp1", "cmp2")]
+    """Compute RPC servers for hosts cmp1 and cmp2 on the API's (in-process) bus
+    (they answer for these hosts instead of compute_seed's)."""
+    endpoints = {host: _ComputeEndpoint(host) for host in ("cmp1", "cmp2")}
+    api.seeded.update(endpoints)
+    servers = [rpc.get_server(messaging.Target(topic="compute", server=host), [endpoint])
+               for host, endpoint in endpoints.items()]
     for server in servers:
         server.start()
     yield servers
