@@ -59,15 +59,30 @@ def images_named(stack, name):
     return body["images"]
 
 
-def events(stack, server_id, action_name):
-    """{event name: event} of the newest ``action_name`` action of the server."""
-    _s, _h, body = stack.request("GET", "/servers/%s/os-instance-actions" % server_id)
-    request_id = [a for a in body["instanceActions"] if a["action"] == action_name][0][
-        "request_id"]
-    _s, _h, body = stack.request(
-        "GET", "/servers/%s/os-instance-actions/%s" % (server_id, request_id),
-        version="2.51")
-    return {e["event"]: e for e in body["instanceAction"]["events"]}
+def events(stack, server_id, action_name, finished=True):
+    """{event name: event} of the newest ``action_name`` action of the server.
+
+    With ``finished``, once every event has its result: an operation's event
+    is finished after its other effects (the server's state written, a failed
+    snapshot's image deleted), so a test that saw those may not see it yet.
+    """
+    def read():
+        _s, _h, body = stack.request("GET", "/servers/%s/os-instance-actions" % server_id)
+        request_id = [a for a in body["instanceActions"] if a["action"] == action_name][0][
+            "request_id"]
+        _s, _h, body = stack.request(
+            "GET", "/servers/%s/os-instance-actions/%s" % (server_id, request_id),
+            version="2.51")
+        return {e["event"]: e for e in body["instanceAction"]["events"]}
+
+    if not finished:
+        return read()
+
+    def all_finished():
+        found = read()
+        return found if all(e["result"] for e in found.values()) else None
+    return inprocess.wait_for(all_finished, timeout=30,
+                              what="the %s events of %s finished" % (action_name, server_id))
 
 
 def instance(stack, server_id):

@@ -149,7 +149,8 @@ def test_a_failed_backup_deletes_its_image_and_rotates_nothing(stack, server):
                            timeout=30, what="failed backup image deleted")
     except AssertionError:
         raise AssertionError("image of the failed backup still there: %s; events %s" % (
-            h.image(stack, body["image_id"]), h.events(stack, server, "createBackup")))
+            h.image(stack, body["image_id"]),
+                h.events(stack, server, "createBackup", finished=False)))
     assert _backups(stack, server, "f") == kept
     event = h.events(stack, server, "createBackup")["compute_backup_instance"]
     assert event["result"] == "Error" and "SnapshotFailure" in event["traceback"]

@@ -260,7 +260,7 @@ def test_no_host_leaves_the_server_active_with_its_allocation(stack, server):
         stack.request("DELETE", "/os-quota-sets/%s" % project)
     assert code == 202, body
     def failed():
-        events = h.events(stack, server, "resize")
+        events = h.events(stack, server, "resize", finished=False)
         event = events.get("conductor_migrate_server")
         return event if event and event["finish_time"] else None
 
