@@ -214,6 +214,11 @@ fi
 # once; modules marked pytest.mark.xdist_group("name") share one worker (and
 # the session-scoped deployment they use); the longest modules go first
 # (tests/suite_costs.json). --durations lists the slowest tests, to keep it fast.
+# Bytecode is cached (in __pycache__, ignored by git): a machine that sets
+# PYTHONDONTWRITEBYTECODE would otherwise make every Python process the tests
+# start (daemons, CLIs, nova-manage) compile the project's modules again, and
+# every worker rewrite the test modules' assertions again.
+unset PYTHONDONTWRITEBYTECODE
 PARALLEL=()
 if [ "$TEST_WORKERS" -gt 1 ] 2>/dev/null; then
     PARALLEL=(-n "$TEST_WORKERS" --dist loadgroup)
