@@ -80,8 +80,32 @@ def _shorten_db_retries():
         CONF.set_override("retry_interval", 0, group=group)
 
 
+def _forget_previous_command():
+    """Close and forget the databases, cell connections and service sessions
+    a command used: main() may be called again in one process (a test runner,
+    a set-up script), each time with its own configuration, as a new process
+    would start."""
+    from nova.db.api import api as api_db
+    from nova.db.main import api as main_db
+    from nova import context
+    from nova import service_auth
+
+    api_db.reset()
+    main_db.reset()
+    context.clear_cell_cache()
+    service_auth.reset()
+
+
 def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
+    _forget_previous_command()
+    try:
+        return _main(argv)
+    finally:
+        _forget_previous_command()
+
+
+def _main(argv):
     try:
         CONF.register_cli_opt(category_opt)
     except cfg.ArgsAlreadyParsedError:  # main() called again in one process
