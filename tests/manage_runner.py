@@ -98,6 +98,28 @@ class ManageRunner:
         self.close()
 
 
+def run_steps(conf, steps, runner=None, timeout=600):
+    """Run nova-manage ``steps`` (argument lists) in order with the
+    configuration file ``conf``, in one process: ``runner``'s (left running
+    for the caller's next commands) or a new one's. Their output;
+    AssertionError at the first that fails."""
+    own = runner is None
+    runner = runner or ManageRunner()
+    try:
+        output = []
+        for step in steps:
+            result = runner.run(["--config-file", str(conf), *step], timeout=timeout)
+            if result.returncode != 0:
+                raise AssertionError("nova-manage %s failed (%s):\n%s%s" % (
+                    " ".join(step), result.returncode, result.stdout[-3000:],
+                    result.stderr[-3000:]))
+            output.append(result.stdout)
+        return "".join(output)
+    finally:
+        if own:
+            runner.close()
+
+
 # -- the nova-manage side ------------------------------------------------------------
 
 class _FdCapture:

@@ -147,24 +147,7 @@ SETUP_STEPS = (("api_db", "sync"), ("cell_v2", "map_cell0"), ("db", "sync"),
                ("cell_v2", "create_cell", "--name", "cell1"))
 
 
-def manage_steps(conf, steps, runner=None, timeout=600):
-    """Run nova-manage ``steps`` (argument lists) in order with ``conf``, in one
-    process: ``runner``'s (a tests/manage_runner.ManageRunner, left running for
-    the caller's next commands) or a new one's. Their output."""
-    own = runner is None
-    runner = runner or manage_runner.ManageRunner()
-    try:
-        output = []
-        for step in steps:
-            result = runner.run(["--config-file", conf, *step], timeout=timeout)
-            if result.returncode != 0:
-                raise AssertionError("nova-manage %s failed (%s):\n%s" % (
-                    " ".join(step), result.returncode, result.stderr[-3000:]))
-            output.append(result.stdout)
-        return "".join(output)
-    finally:
-        if own:
-            runner.close()
+manage_steps = manage_runner.run_steps
 
 
 def sync_databases(workdir, dbs, transport_url, runner=None):
