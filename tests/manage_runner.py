@@ -1,10 +1,11 @@
-"""Many ``nova-manage`` commands through one process.
+"""Many ``nova-manage`` (and ``nova-status``) commands through one process.
 
 A ``nova-manage`` process spends about a CPU second importing nova, oslo and
 SQLAlchemy before its command runs; the tests run dozens of commands. A
 ``ManageRunner`` starts one process of the same interpreter that calls the
 console script's entry point (``nova.cmd.manage.main``) once per command and
-answers with the command's exit code and what it printed:
+answers with the command's exit code and what it printed (``script="nova-status"``:
+``nova.cmd.status.main``, likewise):
 
     with ManageRunner() as runner:
         proc = runner.run(["--config-file", conf, "cell_v2", "list_cells"])
@@ -13,7 +14,7 @@ answers with the command's exit code and what it printed:
 Each command starts as a new process would: ``main()`` parses its own
 command line and configuration files afresh (``CONF.clear()``) and closes and
 forgets the databases, cell connections and service sessions of the command
-before (``nova.cmd.manage._forget_previous_command``, done on entry and exit);
+before (``nova.cmd.manage_utils.forget_connections``, done on entry and exit);
 here the warning filters, the root logger's handlers (closed: a log file is
 released) and the program name are restored or set for every command, output
 at the file-descriptor level is added to the command's, and what importing
@@ -29,7 +30,8 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-SCRIPT = os.path.join(os.path.dirname(sys.executable), "nova-manage")
+BIN_DIR = os.path.dirname(sys.executable)
+SCRIPTS = ("nova-manage", "nova-status")
 
 
 class ManageRunner:
@@ -53,15 +55,17 @@ class ManageRunner:
             [sys.executable, "-m", "tests.manage_runner"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
 
-    def run(self, args, timeout=60):
-        """``nova-manage ARGS``; a subprocess.CompletedProcess. The process is
+    def run(self, args, timeout=60, script="nova-manage"):
+        """``SCRIPT ARGS``; a subprocess.CompletedProcess. The process is
         killed (and started afresh by the next command) after ``timeout`` s,
         raising subprocess.TimeoutExpired as subprocess.run does."""
         args = [str(a) for a in args]
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         self.commands += 1
-        self.proc.stdin.write(json.dumps({"argv": args}) + "\n")
+        assert script in SCRIPTS, script
+        path = os.path.join(BIN_DIR, script)
+        self.proc.stdin.write(json.dumps({"script": script, "argv": args}) + "\n")
         self.proc.stdin.flush()
         deadline = time.monotonic() + timeout
         while True:
@@ -72,13 +76,13 @@ class ManageRunner:
                     code = self.proc.wait()
                     self.proc = None
                     raise AssertionError("the nova-manage process exited (%s) running %s"
-                                         % (code, args))
+                                         % (code, [script, *args]))
                 answer = json.loads(line)
-                return subprocess.CompletedProcess([SCRIPT, *args], answer["rc"],
+                return subprocess.CompletedProcess([path, *args], answer["rc"],
                                                    answer["stdout"], answer["stderr"])
             if left <= 0:
                 self.close()
-                raise subprocess.TimeoutExpired([SCRIPT, *args], timeout)
+                raise subprocess.TimeoutExpired([path, *args], timeout)
 
     def close(self):
         if self.proc is not None:
@@ -153,11 +157,18 @@ def serve(requests, answers, out_fd, err_fd):
     from nova.cmd import manage_placement  # noqa: F401
 
     # What the imports printed, which every process of the console script prints.
-    preamble = (out_fd.new(), err_fd.new())
-    sys.argv[0] = SCRIPT  # the program's name in usage and error messages
+    preambles = {"nova-manage": (out_fd.new(), err_fd.new())}
+    from nova.cmd import status
+    preambles["nova-status"] = tuple(a + b for a, b in zip(preambles["nova-manage"],
+                                                           (out_fd.new(), err_fd.new())))
+    mains = {"nova-manage": manage.main, "nova-status": status.main}
     root = logging.getLogger()
     for line in requests:
         request = json.loads(line)
+        script = request["script"]
+        # The program's name in usage and error messages.
+        sys.argv[0] = os.path.join(BIN_DIR, script)
+        preamble = preambles[script]
         out, err = io.StringIO(preamble[0]), io.StringIO(preamble[1])
         out.seek(0, io.SEEK_END)
         err.seek(0, io.SEEK_END)
@@ -165,7 +176,7 @@ def serve(requests, answers, out_fd, err_fd):
         with warnings.catch_warnings(), contextlib.redirect_stdout(out), \
                 contextlib.redirect_stderr(err):
             try:
-                rc = manage.main([SCRIPT] + request["argv"])
+                rc = mains[script]([sys.argv[0]] + request["argv"])
             except SystemExit as exc:  # argparse's errors, --help, --version
                 rc = exc.code
                 if rc is not None and not isinstance(rc, int):

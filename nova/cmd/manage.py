@@ -17,7 +17,7 @@ from oslo_log import log as logging
 import sqlalchemy.exc
 
 import nova.conf
-from nova.cmd.manage_utils import error, one_line
+from nova.cmd.manage_utils import error, forget_connections, one_line
 from nova import config
 from nova import exception
 from nova import version
@@ -80,29 +80,13 @@ def _shorten_db_retries():
         CONF.set_override("retry_interval", 0, group=group)
 
 
-def _forget_previous_command():
-    """Close and forget the databases, cell connections and service sessions
-    a command used: main() may be called again in one process (a test runner,
-    a set-up script), each time with its own configuration, as a new process
-    would start."""
-    from nova.db.api import api as api_db
-    from nova.db.main import api as main_db
-    from nova import context
-    from nova import service_auth
-
-    api_db.reset()
-    main_db.reset()
-    context.clear_cell_cache()
-    service_auth.reset()
-
-
 def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
-    _forget_previous_command()
+    forget_connections()
     try:
         return _main(argv)
     finally:
-        _forget_previous_command()
+        forget_connections()
 
 
 def _main(argv):
