@@ -147,6 +147,20 @@ def _cell_connections(cell_mapping):
     return cached[1], cached[2]
 
 
+def clear_cell_cache():
+    """Close and forget every cell's cached database engines and transport
+    (but the process's own transport, which rpc.cleanup() closes)."""
+    from nova import rpc
+
+    with _CELL_CACHE_LOCK:
+        cached = list(_CELL_CACHE.values())
+        _CELL_CACHE.clear()
+    for _key, db_conn, mq_conn in cached:
+        db_conn.dispose_pool()
+        if mq_conn is not None and mq_conn is not rpc.TRANSPORT:
+            mq_conn.cleanup()
+
+
 def set_target_cell(context, cell_mapping):
     """Point ``context`` at a cell's database and queue (None: the defaults)."""
     if cell_mapping is None:

@@ -17,7 +17,7 @@ from oslo_log import log as logging
 import sqlalchemy.exc
 
 import nova.conf
-from nova.cmd.manage_utils import error, one_line
+from nova.cmd.manage_utils import error, forget_connections, one_line
 from nova import config
 from nova import exception
 from nova import version
@@ -82,6 +82,14 @@ def _shorten_db_retries():
 
 def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
+    forget_connections()
+    try:
+        return _main(argv)
+    finally:
+        forget_connections()
+
+
+def _main(argv):
     try:
         CONF.register_cli_opt(category_opt)
     except cfg.ArgsAlreadyParsedError:  # main() called again in one process

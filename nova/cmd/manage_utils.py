@@ -7,6 +7,25 @@ import prettytable
 from nova import exception
 
 
+def forget_connections():
+    """Close and forget the databases, cell connections and service sessions
+    a command used.
+
+    nova-manage's and nova-status's main() call it on entry and exit: main()
+    may be called again in one process (a test runner, a set-up script), each
+    time with its own configuration, and starts as a new process would.
+    """
+    from nova import context
+    from nova.db.api import api as api_db
+    from nova.db.main import api as main_db
+    from nova import service_auth
+
+    api_db.reset()
+    main_db.reset()
+    context.clear_cell_cache()
+    service_auth.reset()
+
+
 def args(*names, **kwargs):
     """Declare one command-line argument of a nova-manage command method.
 

@@ -12,7 +12,7 @@ from oslo_log import log as logging
 from oslo_upgradecheck import upgradecheck
 
 import nova.conf
-from nova.cmd.manage_utils import error, one_line
+from nova.cmd.manage_utils import error, forget_connections, one_line
 from nova import config
 from nova import context as nova_context
 from nova.db import migration
@@ -113,10 +113,26 @@ def _count_computes(ctxt, cell):
     return sum(1 for n in nodes if not n.mapped), len(nodes)
 
 
+# The ``upgrade check`` sub-command, registered by the first main() of a process.
+_registered = False
+
+
 def main(argv=None):
     argv = list(sys.argv if argv is None else argv)
-    commands = UpgradeCommands()
-    upgradecheck.register_cli_options(CONF, commands)
+    forget_connections()
+    try:
+        return _main(argv)
+    finally:
+        forget_connections()
+
+
+def _main(argv):
+    global _registered
+    if _registered:  # main() called again in one process: parse afresh
+        CONF.clear()
+    else:
+        upgradecheck.register_cli_options(CONF, UpgradeCommands())
+        _registered = True
     config.register_logging(CONF)
     try:
         CONF(argv[1:], project="nova", version=version.version_string())

@@ -1,14 +1,17 @@
 """Running the installed nova-manage / nova-status console scripts in tests."""
 
+import atexit
 import os
 import subprocess
 import sys
+import threading
 
 import nova.conf
 from nova import context
 from nova.db.api import api as api_db
 from nova.objects import cell_setup
 from tests import dbfixtures
+from tests import manage_runner
 
 CONF = nova.conf.CONF
 BIN_DIR = os.path.dirname(sys.executable)
@@ -28,6 +31,26 @@ def write_config(path, api_url, main_url, transport_url="fake://"):
 
 
 def run(name, config_file, *args, timeout=60):
+    """``NAME --config-file CONFIG_FILE ARGS`` (nova-manage or nova-status):
+    a CompletedProcess.
+
+    The commands of a test process run one at a time in one process
+    (tests/manage_runner.py), each as a new process would run it; with
+    NOVA_TEST_MANAGE_PROCESSES=1 in the environment each runs in a process
+    of the console script of its own.
+    """
+    if os.environ.get("NOVA_TEST_MANAGE_PROCESSES") == "1":
+        return _process(name, config_file, *args, timeout=timeout)
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = manage_runner.ManageRunner()
+            atexit.register(_runner.close)
+        return _runner.run(["--config-file", str(config_file), *args], timeout=timeout,
+                           script=name)
+
+
+def _process(name, config_file, *args, timeout=60):
     env = dict(os.environ)
     env.pop("OS_DEBUG", None)
     proc = subprocess.run(script(name) + ["--config-file", str(config_file), *args],
@@ -36,8 +59,13 @@ def run(name, config_file, *args, timeout=60):
     return proc
 
 
-def manage(config_file, *args, **kw):
-    return run("nova-manage", config_file, *args, **kw)
+_runner = None
+_runner_lock = threading.Lock()
+
+
+def manage(config_file, *args, timeout=60):
+    """``nova-manage --config-file CONFIG_FILE ARGS``: a CompletedProcess (see run())."""
+    return run("nova-manage", config_file, *args, timeout=timeout)
 
 
 def assert_ok(proc):

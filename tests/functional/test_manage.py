@@ -203,3 +203,28 @@ def test_unreachable_broker(deployment, tmp_path):
 def test_missing_config_file(tmp_path):
     proc = manage(tmp_path / "absent.conf", "cell_v2", "list_cells")
     assert_one_error_line(proc, "absent.conf")
+
+
+def test_commands_of_two_deployments_in_turn(tmp_path):
+    """Each command reads its own configuration and databases, whatever ran
+    before it (the tests' commands share one nova-manage process)."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    confs = {}
+    for directory in (first, second):
+        directory.mkdir()
+        api_url = "sqlite:///%s" % (directory / "nova_api.sqlite")
+        main_url = "sqlite:///%s" % (directory / "nova.sqlite")
+        synced(directory / "nova_api.sqlite", directory / "nova.sqlite")
+        confs[directory] = (write_config(directory / "nova.conf", api_url, main_url), main_url)
+    simple_cell_setup("sqlite:///%s" % (first / "nova_api.sqlite"), confs[first][1])
+
+    for _ in range(2):
+        cells = _cells(confs[first][0])
+        assert set(cells) == {"cell0", "cell1"}
+        assert cells["cell1"][3] == confs[first][1]
+        assert _cells(confs[second][0]) == {}
+    # The second deployment's own cell, mapped after the first one's were read.
+    assert_ok(manage(confs[second][0], "cell_v2", "simple_cell_setup"))
+    cells = _cells(confs[second][0])
+    assert cells["cell1"][3] == confs[second][1]
+    assert cells["cell1"][1] != _cells(confs[first][0])["cell1"][1]

@@ -30,6 +30,7 @@ import sys
 import time
 
 from tests.integration import nova_procs
+from tests import manage_runner
 from tests import realparts
 
 HEADERS = {"X-Auth-Token": "admin:admin", "Accept": "application/json"}
@@ -142,44 +143,25 @@ class ModuleDaemon(nova_procs.Daemon):
                                      stdin=subprocess.DEVNULL)
 
 
-# nova-manage's commands one after the other in one process (its main() may be
-# called again): the set-up pays for importing nova once, not four times.
-_MANAGE_STEPS = """
-import json, sys
-from nova.cmd import manage
-conf, steps = sys.argv[1], json.loads(sys.argv[2])
-for step in steps:
-    code = manage.main(["nova-manage", "--config-file", conf] + step)
-    if code:
-        sys.stderr.write("nova-manage %s: exit code %s\\n" % (" ".join(step), code))
-        sys.exit(code)
-"""
-
 SETUP_STEPS = (("api_db", "sync"), ("cell_v2", "map_cell0"), ("db", "sync"),
                ("cell_v2", "create_cell", "--name", "cell1"))
 
 
-def manage_steps(conf, steps):
-    """Run nova-manage ``steps`` (argument lists) in order with ``conf``, in one process."""
-    result = subprocess.run([sys.executable, "-c", _MANAGE_STEPS, conf,
-                             json.dumps([list(step) for step in steps])],
-                            capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise AssertionError("nova-manage set-up failed (%s):\n%s" % (
-            result.returncode, result.stderr[-3000:]))
-    return result.stdout
+manage_steps = manage_runner.run_steps
 
 
-def sync_databases(workdir, dbs, transport_url):
+def sync_databases(workdir, dbs, transport_url, runner=None):
     """The databases' set-up of ``BootCluster.start`` (api_db sync, map_cell0,
     db sync, create_cell), on its own: for a caller that does it while
-    something else starts, then calls ``start(databases_synced=True)``."""
+    something else starts, then calls ``start(databases_synced=True)``. Given
+    a ``runner``, the same process can map the cluster's hosts afterwards
+    (``BootCluster(manage_runner=runner)``)."""
     conf = nova_procs.write_config(os.path.join(str(workdir), "manage-setup.conf"), {
         "DEFAULT": {"transport_url": transport_url,
                     "log_file": os.path.join(str(workdir), "manage-setup.log")},
         "database": {"connection": dbs.cell.url},
         "api_database": {"connection": dbs.api.url}}, base_sample=False)
-    return manage_steps(conf, SETUP_STEPS)
+    return manage_steps(conf, SETUP_STEPS, runner)
 
 
 class BootCluster:
@@ -191,8 +173,11 @@ class BootCluster:
     def __init__(self, workdir, dbs, transport_url, compute_hosts=("compute1", "compute2"),
                  debug=True, report_interval=1, api_workers=1, extra=None,
                  service_workers=1, neighbours=None, api_port=None, compute_extra=None,
-                 host_extra=None):
+                 host_extra=None, manage_runner=None):
         self.workdir = str(workdir)
+        # The nova-manage process of the set-up and of discover_hosts after the
+        # computes started (one process per cluster): given, or made by start().
+        self.manage_runner = manage_runner
         self.dbs = dbs
         self.transport_url = transport_url
         self.compute_hosts = tuple(compute_hosts)
@@ -310,15 +295,17 @@ class BootCluster:
         sections["service_user"] = dict(service_user, send_service_user_token="true")
 
     def manage(self, *args):
-        conf = os.path.join(self.workdir, "manage.conf")
-        result = subprocess.run([os.path.join(nova_procs.VENV_BIN, "nova-manage"),
-                                 "--config-file", conf, *args], capture_output=True,
-                                text=True, timeout=300)
-        if result.returncode != 0:
-            raise AssertionError("nova-manage %s: %s\n%s" % (" ".join(args),
-                                                             result.returncode,
-                                                             result.stderr[-3000:]))
-        return result.stdout
+        """``nova-manage ARGS`` with the cluster's manage.conf (through its
+        nova-manage process); the output, AssertionError on failure."""
+        if self.manage_runner is None:
+            self.manage_runner = manage_runner.ManageRunner()
+        return manage_steps(os.path.join(self.workdir, "manage.conf"), [args],
+                            self.manage_runner, timeout=300)
+
+    def close_manage(self):
+        if self.manage_runner is not None:
+            self.manage_runner.close()
+            self.manage_runner = None
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -350,14 +337,17 @@ class BootCluster:
         ``timeout`` s, ``START_TIMEOUT`` by default)."""
         timeout = timeout or self.START_TIMEOUT
         conf = self._config("manage", "manage")
+        if self.manage_runner is None:
+            # Its imports overlap the start of Placement and the image store.
+            self.manage_runner = manage_runner.ManageRunner(start=True)
         if self.neighbours is None:
             # Neither needs nova's databases: they start while nova-manage works.
             self._module("placement", "nova.scheduler.client.embedded")
             self._module("image-store", "nova.image.store")
         if not databases_synced:
-            # Every set-up command in one nova-manage process (each process
-            # starts at a CPU second or more).
-            manage_steps(conf, SETUP_STEPS)
+            # Every set-up command, and discover_hosts below, in one
+            # nova-manage process (each process starts at a CPU second or more).
+            manage_steps(conf, SETUP_STEPS, self.manage_runner)
         self._script("nova-conductor", "conductor")
         self._script("nova-scheduler", "scheduler")
         self._script("nova-api", "api")
@@ -376,12 +366,14 @@ class BootCluster:
                             timeout=timeout, what="a resource provider per compute",
                             daemons=list(self.daemons.values()))
         self.manage("cell_v2", "discover_hosts")
+        self.close_manage()
         return self
 
     def stop(self):
         """SIGTERM every daemon, the computes first (a compute whose periodic
         report to the conductor is in flight when the conductor goes waits for
         its answer before it exits); {name: exit code}."""
+        self.close_manage()
         codes = {}
         computes = [name for name in self.daemons if name.startswith("nova-compute")]
         others = [name for name in self.daemons if name not in computes]

@@ -9,13 +9,13 @@ against that Keystone.
 
 import os
 import socket
-import subprocess
 import sys
 import time
 
 import pytest
 
 from tests.integration import nova_procs
+from tests import manage_runner
 from tests.integration.keystone_fixture import http
 from tests.integration.keystone_fixture import keystone  # noqa: F401  (fixture)
 
@@ -30,13 +30,6 @@ def _ssh_public_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.public_key().public_bytes(
         serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
-
-
-def _manage(conf, *args):
-    proc = subprocess.run([os.path.join(VENV_BIN, "nova-manage"), "--config-file", conf, *args],
-                          capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, "nova-manage %s failed:\n%s%s" % (
-        " ".join(args), proc.stdout, proc.stderr)
 
 
 class NovaAPI:
@@ -117,8 +110,10 @@ def nova_api(keystone, tmp_path_factory):  # noqa: F811
     }
     conf = nova_procs.write_config(str(tmp / "nova.conf"), sections)
     start = time.monotonic()
-    _manage(conf, "api_db", "sync")
-    _manage(conf, "cell_v2", "simple_cell_setup", "--transport-url", "fake:/")
+    # Both set-up commands in one nova-manage process.
+    manage_runner.run_steps(conf, [("api_db", "sync"),
+                                   ("cell_v2", "simple_cell_setup", "--transport-url",
+                                    "fake:/")], timeout=180)
     daemon = nova_procs.Daemon("nova-api", conf)
     try:
         nova_procs.wait_for(lambda: _listening(port), timeout=60, what="nova-api listening",

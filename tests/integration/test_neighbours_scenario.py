@@ -27,6 +27,7 @@ from tests.integration import boot_cluster
 from tests.integration import neighbours_fixture
 from tests.integration import nova_procs
 from tests.integration import osc_session
+from tests import manage_runner
 from tests import realparts
 
 # The first test's set-up may install the neighbours from PyPI (minutes on a
@@ -81,20 +82,24 @@ def cloud():
                              "http://127.0.0.1:%d/v2.1" % api_port)
     pool.shutdown(wait=False)
     stop_nb = dbs = vhost = cluster = None
+    # One nova-manage process sets the databases up and maps the hosts once
+    # they run; it imports its modules while the databases are created.
+    runner = manage_runner.ManageRunner(start=True)
     try:
         try:
             dbs = boot_cluster.ClusterDatabases.create(driver="pymysql")
             vhost = realparts.RabbitVhost()
-            boot_cluster.sync_databases(workdir, dbs, vhost.url)
+            boot_cluster.sync_databases(workdir, dbs, vhost.url, runner)
         finally:
             # Started (or failed) before anything else goes on or is undone.
             nb, stop_nb = neighbours.result()
         cluster = boot_cluster.BootCluster(workdir, dbs, vhost.url, neighbours=nb,
-                                           api_port=api_port)
+                                           api_port=api_port, manage_runner=runner)
         cluster.start(databases_synced=True)
         yield Cloud(nb, cluster, workdir, cli)
     finally:
         cli.close()
+        runner.close()
         if cluster is not None:
             cluster.stop()
         # Nothing runs any more: the rest goes away side by side.

@@ -28,6 +28,19 @@ def configure(conf=CONF):
     _configured = True
 
 
+def reset():
+    """Dispose of the configured engines and forget them: the next query
+    configures the facade again from [api_database] as it is then.
+
+    For a process that runs several nova-manage commands, each with its own
+    configuration (nova/cmd/manage.py main()).
+    """
+    global context_manager, _configured
+    context_manager.dispose_pool()
+    context_manager = enginefacade.transaction_context()
+    _configured = False
+
+
 def get_context_manager():
     """The transaction context API-database queries run in."""
     if _override is not None:

@@ -33,6 +33,16 @@ def configure(conf=CONF):
     _configured = True
 
 
+def reset():
+    """Dispose of the [database] engines and forget them: the next query
+    configures the facade again from [database] as it is then (see
+    nova.db.api.api.reset())."""
+    global main_context_manager, _configured
+    main_context_manager.dispose_pool()
+    main_context_manager = enginefacade.transaction_context()
+    _configured = False
+
+
 def create_context_manager(connection):
     """A transaction context for one cell's database URL."""
     kwargs = facade.facade_kwargs(CONF.database)
