@@ -28,6 +28,8 @@ import sys
 import time
 
 POLL = 0.5
+# The source tree's root: the process imports ``tests.osc_session`` from there.
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
 class CommandResult:
@@ -41,22 +43,22 @@ class CommandResult:
 class OSCSession:
     """One long-lived CLI process; ``run`` sends it a command at a time."""
 
-    def __init__(self, start=False):
+    def __init__(self, start=False, env=None):
         """``start``: start the process now, so that its imports overlap
-        whatever the caller does before the first command."""
+        whatever the caller does before the first command. ``env``: the
+        process's environment (``os.environ`` when it starts if None); each
+        command's ``OS_*`` variables replace its own."""
         self.proc = None
+        self.env = os.environ if env is None else env
         self.commands = 0
         if start:
             self._start()
 
     def _start(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.osc_session"],
+            [sys.executable, "-m", "tests.osc_session"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, cwd=os.path.abspath(os.path.join(os.path.dirname(__file__),
-                                                        "..", "..")),
-            env=dict(os.environ, PYTHONPATH=os.path.abspath(
-                os.path.join(os.path.dirname(__file__), "..", ".."))))
+            text=True, cwd=ROOT, env=dict(self.env, PYTHONPATH=ROOT))
 
     def run(self, args, env, cwd=None, timeout=300):
         """``openstack ARGS`` in ``env``; a CommandResult. The process is
