@@ -121,8 +121,10 @@ def run(args, env, cwd=None, timeout=300):
     from several threads take turns."""
     global _shared
     with _shared_lock:
-        if _shared is None:
+        if _shared is None or _shared.owner != os.getpid():
+            # (A forked test process starts its own: the pipes are its parent's.)
             _shared = OSCSession(env=_BASE_ENV)
+            _shared.owner = os.getpid()
             atexit.register(close_shared)
         return _shared.run(args, env=env, cwd=cwd, timeout=timeout)
 
@@ -130,7 +132,7 @@ def run(args, env, cwd=None, timeout=300):
 def close_shared():
     """Stop the shared CLI process, if any (the next ``run`` starts another)."""
     with _shared_lock:
-        if _shared is not None:
+        if _shared is not None and _shared.owner == os.getpid():
             _shared.close()
 
 
