@@ -7,6 +7,7 @@ import pytest
 import nova  # noqa: F401,E402
 
 from nova import wsgi_server  # noqa: E402
+from tests import osc_session  # noqa: E402
 from tests import realparts  # noqa: E402
 
 
@@ -40,6 +41,16 @@ def quick_stops():
     finally:
         for owner, name, value in originals:
             setattr(owner, name, value)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_cli():
+    """The ``openstack`` CLI process the tests of this process share
+    (tests/osc_session.py) stops with them."""
+    try:
+        yield
+    finally:
+        osc_session.close_shared()
 
 
 @pytest.fixture

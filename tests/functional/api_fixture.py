@@ -15,7 +15,6 @@ request, so a test may change the advertised maximum with
 
 import json
 import os
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -37,6 +36,7 @@ from nova import policy
 from nova import rpc
 from nova import wsgi_server
 from tests import dbfixtures
+from tests import osc_session
 
 CONF = nova.conf.CONF
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
@@ -157,7 +157,11 @@ class API:
         wants_json = args and args[-1] not in ("-f", "json") and "-f" not in args
         if wants_json and _formats_output(args):
             cmd += ["-f", "json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+        # Through this test process's one CLI process (tests/osc_session.py):
+        # what ``subprocess.run(cmd, capture_output=True, text=True, env=env,
+        # timeout=120)`` gives, without importing the CLI again for each command.
+        proc = osc_session.run(cmd[1:], env=env, cwd=os.getcwd(), timeout=120)
+        proc.args = cmd
         if check and proc.returncode != 0:
             raise AssertionError("%s failed (%d):\n%s\n%s" % (
                 " ".join(cmd), proc.returncode, proc.stdout, proc.stderr))

@@ -9,7 +9,6 @@ API configured to reach it (``nova_api`` with ``context``).
 
 import json
 import os
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -19,6 +18,7 @@ import pytest
 import nova.conf
 from nova import context as nova_context
 from nova.image import store as image_store_pkg
+from tests import osc_session
 
 CONF = nova.conf.CONF
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
@@ -76,8 +76,11 @@ class ImageStore:
         cmd = [OPENSTACK, "--os-cloud", name] + list(args)
         if json_output:
             cmd += ["-f", "json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120,
-                              cwd=str(self.tmp_path))
+        # Through this test process's one CLI process (tests/osc_session.py), as
+        # ``subprocess.run(cmd, capture_output=True, text=True, env=env,
+        # timeout=120, cwd=tmp_path)`` would run it; stdin is /dev/null.
+        proc = osc_session.run(cmd[1:], env=env, cwd=str(self.tmp_path), timeout=120)
+        proc.args = cmd
         if not check:
             return proc
         if proc.returncode != 0:

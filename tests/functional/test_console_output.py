@@ -73,6 +73,9 @@ def test_cli_console_log_show(stack):
     path.write_text(json.dumps(clouds))
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env["OS_CLIENT_CONFIG_FILE"] = str(path)
+    # The real ``openstack`` console script, started as a process of its own:
+    # the other CLI tests share one CLI process (tests/osc_session.py), which
+    # runs the same entry point; this one proves the script itself works.
     openstack = os.path.join(os.path.dirname(sys.executable), "openstack")
     proc = subprocess.run([openstack, "--os-cloud", "c", "console", "log", "show",
                            "--lines", "2", stack.server], capture_output=True, text=True,

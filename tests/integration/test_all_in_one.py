@@ -16,6 +16,7 @@ import sys
 import pytest
 import yaml
 
+from tests import osc_session
 from tests.integration import nova_procs
 
 pytestmark = pytest.mark.integration
@@ -106,7 +107,9 @@ class AllInOne:
         env = self.env()
         env["OS_CLIENT_CONFIG_FILE"] = str(self.clouds_yaml)
         cmd = [OPENSTACK, "--os-cloud", CLOUD, *args, "-f", "json"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+        # Through this test process's one CLI process (tests/osc_session.py):
+        # the command's OS_* variables are its own; the clouds.yaml is named.
+        proc = osc_session.run(cmd[1:], env=env, cwd=os.getcwd(), timeout=timeout)
         assert proc.returncode == 0, "%s failed (%d):\n%s\n%s\n--- nova-all log\n%s" % (
             " ".join(cmd), proc.returncode, proc.stdout, proc.stderr, self.log()[-4000:])
         return json.loads(proc.stdout)

@@ -8,7 +8,7 @@ the image store in processes of their own. The test guest of
 tests/libvirt_guest.py (Debian's kernel and a busybox initramfs that prints a
 marker on ttyS0) is uploaded as kernel (aki), ramdisk (ari) and machine (ami)
 images with the CLI, and every user action goes through ``openstack`` (the
-commands run one after the other in one CLI process, tests/integration/osc_session.py):
+commands run one after the other in one CLI process, tests/osc_session.py):
 create, console log, reboot soft and hard, stop/start, pause/unpause,
 suspend/resume, an image of the server and a second server booted from it,
 the first server's config drive (its uuid and user data printed by the guest),
@@ -36,7 +36,7 @@ from tests import realparts
 from tests.integration import boot_cluster
 from tests.integration import libvirt_cluster
 from tests.integration import nova_procs
-from tests.integration import osc_session
+from tests import osc_session
 
 libvirt = libvirt_cluster.libvirt
 
@@ -88,7 +88,7 @@ class Stack:
                 "identity_api_version": "3",
                 "region_name": "RegionOne"}}}, f)
         self.ids = {}          # image and server ids by role
-        # Every command in one ``openstack`` process (tests/integration/osc_session.py).
+        # Every command in one ``openstack`` process (tests/osc_session.py).
         self.cli = cli
         self.kept = {}         # facts one test leaves for the next
 

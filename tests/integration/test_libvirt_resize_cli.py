@@ -30,6 +30,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests import libvirtd_namespaced
+from tests import osc_session
 from tests import realparts
 from tests.integration import boot_cluster
 from tests.integration import libvirt_cluster
@@ -108,8 +109,9 @@ class Stack:
         env["OS_CLIENT_CONFIG_FILE"] = self.clouds_yaml
         cmd = [OPENSTACK, "--os-cloud", "lv", "--os-compute-api-version", MICROVERSION]
         cmd += list(args) + (["-f", "json"] if fmt else [])
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                              timeout=BOOT_TIMEOUT + 60, cwd=self.workdir)
+        # Through this test process's one CLI process (tests/osc_session.py).
+        proc = osc_session.run(cmd[1:], env=env, cwd=self.workdir,
+                               timeout=BOOT_TIMEOUT + 60)
         if proc.returncode != 0:
             raise AssertionError("%s failed (%d):\n%s\n%s\n%s" % (
                 " ".join(args), proc.returncode, proc.stdout, proc.stderr[-3000:],

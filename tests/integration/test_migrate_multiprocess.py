@@ -11,17 +11,16 @@ other than a server (a migration record) holds an allocation.
 
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
+from tests import osc_session
 from tests.integration import boot_cluster
 from tests.integration import nova_procs
 
 pytestmark = pytest.mark.integration
 
-OPENSTACK = os.path.join(nova_procs.VENV_BIN, "openstack")
 SMALL = {"VCPU": 1, "MEMORY_MB": 128, "DISK_GB": 1}
 BIG = {"VCPU": 2, "MEMORY_MB": 256, "DISK_GB": 1}
 MID = {"VCPU": 1, "MEMORY_MB": 192, "DISK_GB": 1}
@@ -53,9 +52,9 @@ class Deployment:
             json.dump(clouds, out)
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         env["OS_CLIENT_CONFIG_FILE"] = path
-        proc = subprocess.run([OPENSTACK, "--os-cloud", "mig", "--os-compute-api-version",
-                               version, *args], capture_output=True, text=True, env=env,
-                              timeout=120)
+        # Through this test process's one CLI process (tests/osc_session.py).
+        proc = osc_session.run(["--os-cloud", "mig", "--os-compute-api-version", version,
+                                *args], env=env, cwd=os.getcwd(), timeout=120)
         assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
         return proc.stdout
 

@@ -10,7 +10,7 @@ status changes through os-server-external-events.
 
 The tests run in order and share the cloud: the admin makes a flavor and a
 public image; the ``demo`` user (a member of project demo) does the rest.
-The commands run in one ``openstack`` process (tests/integration/osc_session.py),
+The commands run in one ``openstack`` process (tests/osc_session.py),
 each with its user's credentials in its environment.
 """
 
@@ -26,8 +26,8 @@ import pytest
 from tests.integration import boot_cluster
 from tests.integration import neighbours_fixture
 from tests.integration import nova_procs
-from tests.integration import osc_session
 from tests import manage_runner
+from tests import osc_session
 from tests import realparts
 
 # The first test's set-up may install the neighbours from PyPI (minutes on a

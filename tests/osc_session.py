@@ -12,6 +12,10 @@ command printed and its exit code:
         result = osc.run(["server", "list", "-f", "json"], env=env, cwd=workdir)
         result.returncode, result.stdout, result.stderr
 
+The test suites share one such process per test process (``run``, below;
+api_fixture's ``osc``, the integration clusters' ``osc``): it starts with the
+first command and stops when the tests end.
+
 Each command gets a fresh ``OpenStackShell`` (fresh options, session, token,
 client manager and API clients), the given environment (``OS_*`` variables replaced, not
 merged) and working directory. The waits of ``--wait`` (osc-lib's
@@ -20,43 +24,44 @@ merged) and working directory. The waits of ``--wait`` (osc-lib's
 is ready, and the commands and their output are otherwise unchanged.
 """
 
+import atexit
 import json
 import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 POLL = 0.5
+# The source tree's root: the process imports ``tests.osc_session`` from there.
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
-class CommandResult:
-    def __init__(self, args, returncode, stdout, stderr):
-        self.args = args
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
+class CommandResult(subprocess.CompletedProcess):
+    """What ``subprocess.run(..., capture_output=True, text=True)`` gives:
+    ``args``, ``returncode``, ``stdout``, ``stderr``, ``check_returncode()``."""
 
 
 class OSCSession:
     """One long-lived CLI process; ``run`` sends it a command at a time."""
 
-    def __init__(self, start=False):
+    def __init__(self, start=False, env=None):
         """``start``: start the process now, so that its imports overlap
-        whatever the caller does before the first command."""
+        whatever the caller does before the first command. ``env``: the
+        process's environment (``os.environ`` when it starts if None); each
+        command's ``OS_*`` variables replace its own."""
         self.proc = None
+        self.env = os.environ if env is None else env
         self.commands = 0
         if start:
             self._start()
 
     def _start(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.osc_session"],
+            [sys.executable, "-m", "tests.osc_session"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, cwd=os.path.abspath(os.path.join(os.path.dirname(__file__),
-                                                        "..", "..")),
-            env=dict(os.environ, PYTHONPATH=os.path.abspath(
-                os.path.join(os.path.dirname(__file__), "..", ".."))))
+            text=True, cwd=ROOT, env=dict(self.env, PYTHONPATH=ROOT))
 
     def run(self, args, env, cwd=None, timeout=300):
         """``openstack ARGS`` in ``env``; a CommandResult. The process is
@@ -98,6 +103,37 @@ class OSCSession:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# -- one session per test process ----------------------------------------------------
+
+# The environment of the test process as it was when the tests were collected
+# (tests/conftest.py imports this module): the shared CLI process starts with
+# it, not with whatever a test has patched into os.environ at that moment.
+_BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+_shared = None
+_shared_lock = threading.Lock()
+
+
+def run(args, env, cwd=None, timeout=300):
+    """``openstack ARGS`` through this process's shared OSCSession (started
+    by the first command, closed at exit): as ``OSCSession.run``. Commands
+    from several threads take turns."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.owner != os.getpid():
+            # (A forked test process starts its own: the pipes are its parent's.)
+            _shared = OSCSession(env=_BASE_ENV)
+            _shared.owner = os.getpid()
+            atexit.register(close_shared)
+        return _shared.run(args, env=env, cwd=cwd, timeout=timeout)
+
+
+def close_shared():
+    """Stop the shared CLI process, if any (the next ``run`` starts another)."""
+    with _shared_lock:
+        if _shared is not None and _shared.owner == os.getpid():
+            _shared.close()
 
 
 # -- the CLI side -----------------------------------------------------------------------
