@@ -49,12 +49,22 @@ def configured_nova(tmp_path, monkeypatch):
             CONF.clear_override(name, group=None if group == "DEFAULT" else group)
 
 
-def wait_for(predicate, timeout=15, interval=0.05, what="condition"):
+def wait_for(predicate, timeout=15, interval=0.05, what="condition", max_interval=0.25):
+    """``predicate()`` once it is true; AssertionError after ``timeout`` s.
+
+    The first checks come ``interval`` s apart, then each wait is a third
+    longer, up to ``max_interval``: a check is usually an API request that
+    costs the API as much CPU as a step of the operation waited for, and a
+    poll every 50 ms through a wait of seconds kept a core busy answering it.
+    """
     deadline = time.monotonic() + timeout
+    pause = interval
     while True:
         value = predicate()
         if value:
             return value
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise AssertionError("timed out waiting for " + what)
-        time.sleep(interval)
+        time.sleep(min(pause, max(deadline - now, 0.01)))
+        pause = min(pause * 4 / 3, max(interval, max_interval))
