@@ -38,6 +38,8 @@ cgroup_controllers = [ ]
 migration_address = "%(addr)s"
 migration_port_min = %(mig_min)d
 migration_port_max = %(mig_max)d
+remote_display_port_min = %(display_min)d
+remote_display_port_max = %(display_max)d
 """
 
 BIND = ("run", "/run/libvirt"), ("lib", "/var/lib/libvirt"), \
@@ -67,10 +69,12 @@ def free_port(addrs, low=20000, high=40000):
 
 
 def free_range(addr, size=16):
-    """The first port of ``size`` consecutive ports free on ``addr``."""
+    """The first port of ``size`` consecutive ports free on ``addr`` (and on
+    every address: the guests' consoles listen on 127.0.0.1)."""
     for _ in range(100):
         first = random.randint(45000, 60000)
-        if all(_can_bind(addr, p) for p in range(first, first + size)):
+        if all(_can_bind(a, p) for p in range(first, first + size)
+               for a in (addr, "0.0.0.0")):
             return first
     raise Unavailable("no free port range on %s" % addr)
 
@@ -103,13 +107,17 @@ class NamespacedLibvirtd:
         for sub, _target in BIND:
             os.makedirs(os.path.join(self.root, sub), exist_ok=True)
         os.makedirs(os.path.join(self.root, "etc", "qemu"), exist_ok=True)
-        mig_min = free_range(self.addr)
+        # Migration ports, then the guests' VNC/SPICE ports: a range of this
+        # daemon's own, since each libvirtd hands out its display ports
+        # (5900 and up by default) without knowing the others' guests.
+        mig_min = free_range(self.addr, size=32)
         with open(os.path.join(self.root, "etc", "libvirtd.conf"), "w") as f:
             f.write(LIBVIRTD_CONF % {"addr": self.addr, "port": self.port,
                                      "host_uuid": uuid.uuid4()})
         with open(os.path.join(self.root, "etc", "qemu.conf"), "w") as f:
             f.write(QEMU_CONF % {"addr": self.addr, "mig_min": mig_min,
-                                 "mig_max": mig_min + 15})
+                                 "mig_max": mig_min + 15, "display_min": mig_min + 16,
+                                 "display_max": mig_min + 31})
 
     def start(self, timeout=60):
         self._write_config()

@@ -44,6 +44,7 @@ class ManageRunner:
         self.proc = None
         self.commands = 0
         self.env = env
+        self.script = None
         if start:
             self._start()
 
@@ -60,6 +61,12 @@ class ManageRunner:
         killed (and started afresh by the next command) after ``timeout`` s,
         raising subprocess.TimeoutExpired as subprocess.run does."""
         args = [str(a) for a in args]
+        # nova-manage and nova-status register different command-line options
+        # under one name: a process runs the commands of one of them only.
+        if self.script is None:
+            self.script = script
+        elif script != self.script:
+            raise ValueError("this runner runs %s commands, not %s" % (self.script, script))
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         self.commands += 1

@@ -41,13 +41,16 @@ def run(name, config_file, *args, timeout=60):
     """
     if os.environ.get("NOVA_TEST_MANAGE_PROCESSES") == "1":
         return _process(name, config_file, *args, timeout=timeout)
-    global _runner
     with _runner_lock:
-        if _runner is None:
-            _runner = manage_runner.ManageRunner()
-            atexit.register(_runner.close)
-        return _runner.run(["--config-file", str(config_file), *args], timeout=timeout,
-                           script=name)
+        runner = _runners.get(name)
+        if runner is None:
+            # One process per console script: nova-manage and nova-status
+            # each register their own "category" command-line option.
+            runner = _runners[name] = manage_runner.ManageRunner()
+            atexit.register(runner.close)
+        # One command at a time (callers may run several from threads).
+        return runner.run(["--config-file", str(config_file), *args], timeout=timeout,
+                          script=name)
 
 
 def _process(name, config_file, *args, timeout=60):
@@ -59,7 +62,7 @@ def _process(name, config_file, *args, timeout=60):
     return proc
 
 
-_runner = None
+_runners = {}       # console script name -> its ManageRunner
 _runner_lock = threading.Lock()
 
 
