@@ -8,7 +8,7 @@
 #
 # Extra arguments go to pytest, e.g. tools/run-tests.sh -k conf_sample -x.
 # Environment: NOVA_TEST_TIMEOUT (seconds per test, default 300),
-# NOVA_TEST_WORKERS (pytest-xdist worker processes, default 3; 0 or 1 runs
+# NOVA_TEST_WORKERS (pytest-xdist worker processes, default 4; 0 or 1 runs
 # everything in one process, e.g. to use a debugger or -s),
 # NOVA_TEST_WARM_CACHES (default 1; 0: do not build the real-service tests'
 # caches in the background while pytest runs, tests/warm_caches.py),
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 START=$(date +%s)
 TEST_TIMEOUT=${NOVA_TEST_TIMEOUT:-300}
-TEST_WORKERS=${NOVA_TEST_WORKERS:-3}
+TEST_WORKERS=${NOVA_TEST_WORKERS:-4}
 WARM_CACHES=${NOVA_TEST_WARM_CACHES:-1}
 
 log() { printf '==> %s\n' "$*"; }
