@@ -24,37 +24,33 @@ every command's output.
 
 import json
 import os
-import select
 import subprocess
 import sys
-import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from tests import pipe_runner
+
 BIN_DIR = os.path.dirname(sys.executable)
 SCRIPTS = ("nova-manage", "nova-status")
 
 
-class ManageRunner:
+class ManageRunner(pipe_runner.PipeRunner):
     """One long-lived nova-manage process; ``run`` sends it a command at a time."""
+
+    MODULE = "tests.manage_runner"
+    NAME = "nova-manage"
 
     def __init__(self, start=False, env=None):
         """``start``: start the process now, so that its imports overlap
         whatever the caller does before the first command. ``env``: the
         process's environment (default: this one's without OS_DEBUG)."""
-        self.proc = None
-        self.commands = 0
         self.env = env
         self.script = None
-        if start:
-            self._start()
+        super().__init__(start=start)
 
-    def _start(self):
+    def process_env(self):
         env = dict(os.environ if self.env is None else self.env)
         env.pop("OS_DEBUG", None)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.manage_runner"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env)
+        return env
 
     def run(self, args, timeout=60, script="nova-manage"):
         """``SCRIPT ARGS``; a subprocess.CompletedProcess. The process is
@@ -67,46 +63,11 @@ class ManageRunner:
             self.script = script
         elif script != self.script:
             raise ValueError("this runner runs %s commands, not %s" % (self.script, script))
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        self.commands += 1
         assert script in SCRIPTS, script
         path = os.path.join(BIN_DIR, script)
-        self.proc.stdin.write(json.dumps({"script": script, "argv": args}) + "\n")
-        self.proc.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if select.select([self.proc.stdout], [], [], max(0, left))[0]:
-                line = self.proc.stdout.readline()
-                if not line:
-                    code = self.proc.wait()
-                    self.proc = None
-                    raise AssertionError("the nova-manage process exited (%s) running %s"
-                                         % (code, [script, *args]))
-                answer = json.loads(line)
-                return subprocess.CompletedProcess([path, *args], answer["rc"],
-                                                   answer["stdout"], answer["stderr"])
-            if left <= 0:
-                self.close()
-                raise subprocess.TimeoutExpired([path, *args], timeout)
-
-    def close(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.stdin.close()
-                try:
-                    self.proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        answer = self.ask({"script": script, "argv": args}, timeout, [path, *args])
+        return subprocess.CompletedProcess([path, *args], answer["rc"],
+                                           answer["stdout"], answer["stderr"])
 
 
 def run_steps(conf, steps, runner=None, timeout=600):
@@ -205,14 +166,9 @@ def serve(requests, answers, out_fd, err_fd):
 
 
 def main():
-    # Requests come on the pipe that was stdin, answers go on the one that was
-    # stdout; a command sees /dev/null as its stdin, and what reaches the file
+    # A command sees /dev/null as its stdin, and what reaches the file
     # descriptors 1 and 2 directly is captured into its answer.
-    requests = os.fdopen(os.dup(0), "r")
-    answers = os.fdopen(os.dup(1), "w")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    sys.stdin = open(os.devnull)
+    requests, answers = pipe_runner.take_pipes()
     out_fd, err_fd = _FdCapture(1), _FdCapture(2)
     serve(requests, answers, out_fd, err_fd)
 

@@ -27,15 +27,13 @@ is ready, and the commands and their output are otherwise unchanged.
 import atexit
 import json
 import os
-import select
 import subprocess
 import sys
 import threading
-import time
+
+from tests import pipe_runner
 
 POLL = 0.5
-# The source tree's root: the process imports ``tests.osc_session`` from there.
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
 class CommandResult(subprocess.CompletedProcess):
@@ -43,66 +41,30 @@ class CommandResult(subprocess.CompletedProcess):
     ``args``, ``returncode``, ``stdout``, ``stderr``, ``check_returncode()``."""
 
 
-class OSCSession:
+class OSCSession(pipe_runner.PipeRunner):
     """One long-lived CLI process; ``run`` sends it a command at a time."""
+
+    MODULE = "tests.osc_session"
+    NAME = "openstack CLI"
 
     def __init__(self, start=False, env=None):
         """``start``: start the process now, so that its imports overlap
         whatever the caller does before the first command. ``env``: the
         process's environment (``os.environ`` when it starts if None); each
         command's ``OS_*`` variables replace its own."""
-        self.proc = None
         self.env = os.environ if env is None else env
-        self.commands = 0
-        if start:
-            self._start()
+        super().__init__(start=start)
 
-    def _start(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.osc_session"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, cwd=ROOT, env=dict(self.env, PYTHONPATH=ROOT))
+    def process_env(self):
+        return dict(self.env)
 
     def run(self, args, env, cwd=None, timeout=300):
         """``openstack ARGS`` in ``env``; a CommandResult. The process is
         killed (and started afresh by the next command) after ``timeout``."""
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        self.commands += 1
         request = {"argv": [str(a) for a in args], "cwd": cwd,
                    "env": {k: v for k, v in env.items() if k.startswith("OS_")}}
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            ready = select.select([self.proc.stdout], [], [], max(0, left))[0]
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:
-                    code = self.proc.wait()
-                    self.proc = None
-                    raise AssertionError("the openstack CLI process exited (%s) "
-                                         "running %s" % (code, args))
-                answer = json.loads(line)
-                return CommandResult(args, answer["rc"], answer["stdout"],
-                                     answer["stderr"])
-            if left <= 0:
-                self.close()
-                raise subprocess.TimeoutExpired(["openstack", *args], timeout)
-
-    def close(self):
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        answer = self.ask(request, timeout, ["openstack", *args])
+        return CommandResult(args, answer["rc"], answer["stdout"], answer["stderr"])
 
 
 # -- one session per test process ----------------------------------------------------
@@ -226,16 +188,12 @@ def serve(stdin, stdout):
 
 
 def main():
-    # Requests come on the pipe that was stdin, answers go on the one that was
-    # stdout; a command sees /dev/null as its stdin (``image create`` without
-    # --file reads image data from a stdin that is not a terminal) and the
-    # file descriptors 0 and 1 are /dev/null, so nothing else reaches the pipes.
-    requests = os.fdopen(os.dup(0), "r")
-    answers = os.fdopen(os.dup(1), "w")
+    # A command sees /dev/null as its stdin (``image create`` without --file
+    # reads image data from a stdin that is not a terminal) and as the file
+    # descriptor 1, so nothing but the answers reaches the answers' pipe.
+    requests, answers = pipe_runner.take_pipes()
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
     os.dup2(devnull, 1)
-    sys.stdin = open(os.devnull)
     sys.stdout = open(os.devnull, "w")
     serve(requests, answers)
 
