@@ -150,10 +150,12 @@ def _run(manager, context, instance, rules, call):
             else:
                 LOG.warning("%s of instance %s on %s failed: %s", rules.event,
                             instance.uuid, manager.host, exc)
-                _revert(manager, instance, task_state_at_start,
-                        vm_state=rules.vm_state_after(exc))
+                # The allocation goes first: once the new state shows, the
+                # failure has given back all it took.
                 if rules.on_error_allocation == RELEASE:
                     release_allocation(manager.reportclient, context, instance)
+                _revert(manager, instance, task_state_at_start,
+                        vm_state=rules.vm_state_after(exc))
                 raise
     raise handed_back
 

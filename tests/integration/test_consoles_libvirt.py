@@ -280,6 +280,11 @@ def test_novnc_in_chromium_shows_the_guest_screen(stack):
         while found is None and time.monotonic() < end:
             shot = browser.screenshot()
             found = _find(shot, width, height, frame)
+            if found is None:
+                # The guest's screen may have changed since it was read (a
+                # new console line): compare the next screenshot with it as
+                # it is now.
+                width, height, frame = _framebuffer_rgb(stack)
     shot_path = stack.tmp_path / "novnc.png"
     shot_path.write_bytes(shot)
     if found is None:
@@ -324,6 +329,11 @@ def test_spice_reaches_redq_and_spice_html5_connects(stack):
         while found is None and time.monotonic() < end:
             shot = browser.screenshot()
             found = _find(shot, width, height, frame)
+            if found is None:
+                # The guest's screen may have changed since it was read (a
+                # new console line): compare the next screenshot with it as
+                # it is now.
+                width, height, frame = _framebuffer_rgb(stack)
     shot_path = stack.tmp_path / "spice.png"
     shot_path.write_bytes(shot)
     assert found is not None, "the guest's screen is not in the screenshot (%s)" % shot_path

@@ -34,6 +34,10 @@ def test_conductor_registers_answers_and_stops(tmp_path, rabbit_vhost, backend, 
     try:
         nova_procs.wait_for(lambda: nova_procs.service_rows(db_path).get("nova-conductor"),
                             timeout=60, what="the conductor's row", daemons=[daemon])
+        # Its row is written before it consumes: a call sent in between is
+        # dropped by RabbitMQ (no queue yet) and would wait out its timeout.
+        nova_procs.wait_for(lambda: nova_procs.consuming(rabbit_vhost.url, "conductor"),
+                            timeout=60, what="the conductor consuming", daemons=[daemon])
         client = rpc.get_client(messaging.Target(topic="conductor", namespace="baseapi",
                                                  version="1.0"), transport=transport)
         answer = client.prepare(timeout=30).call(context.get_admin_context(), "ping",
